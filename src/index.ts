@@ -1,0 +1,3 @@
+// firmqtt's portable core: what every target re-exports.
+export * from './codec/packets';
+export * from './codec/errors';

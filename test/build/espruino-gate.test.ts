@@ -1,0 +1,33 @@
+// The Espruino build refuses the syntax Espruino lacks, naming file and line, and lets
+// through what Espruino has. Each fixture uses exactly one forbidden feature.
+import { describe, expect, it } from 'vitest';
+import { buildBundle } from '../../build.mjs';
+
+const forbidden = [
+  'destructuring', 'default-parameter', 'rest-parameter', 'array-spread', 'async-await',
+  'generator', 'object-spread', 'labeled-break', 'computed-key', 'map',
+];
+
+describe('Espruino syntax gate', () => {
+  for (const name of forbidden) {
+    it(`fails the build for ${name}`, async () => {
+      const entry = `test/fixtures/gate/${name}.ts`;
+      const err = await buildBundle({ name, entry, target: 'espruino' }).then(() => null, (e: Error) => e);
+      expect(err).not.toBeNull();
+      const text = (err as { errors?: { location?: { file: string; line: number } }[] }).errors
+        ? (err as { errors: { location: { file: string } }[] }).errors[0].location.file
+        : (err as Error).message;
+      expect(text).toContain(name);
+    });
+  }
+
+  it('builds a file that uses only what Espruino has', async () => {
+    const r = await buildBundle({ name: 'allowed', entry: 'test/fixtures/gate/allowed.ts', target: 'espruino' });
+    expect(r.minified).toBeGreaterThan(0);
+  });
+
+  it('builds the same file for Node', async () => {
+    const r = await buildBundle({ name: 'map', entry: 'test/fixtures/gate/map.ts', target: 'node' });
+    expect(r.code).toContain('new Map');
+  });
+});
