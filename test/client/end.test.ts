@@ -1,0 +1,163 @@
+// end([force], [opts], [cb]) and reconnect() after it, with MQTT.js's semantics.
+import { describe, expect, it } from 'vitest';
+import { connected, idOf, rig } from './harness';
+
+describe('end()', () => {
+  it('waits for in-flight QoS 1 messages, then sends DISCONNECT and closes; no reconnect follows', () => {
+    const r = connected({ jitter: 0 });
+    const t = r.last();
+    r.client.publish('t', 'last words', { qos: 1 });
+    let ended = 0;
+    r.client.end(() => ended++);
+    expect(r.client.disconnecting).toBe(true);
+    expect(t.sent('disconnect')).toHaveLength(0);
+    expect(t.closeCalls).toBe(0);
+    t.send({ cmd: 'puback', messageId: idOf(t.sent('publish')[0]) });
+    expect(t.sent('disconnect')).toHaveLength(1);
+    expect(t.closeCalls).toBe(1);
+    expect(ended).toBe(0);
+    t.end();
+    expect(r.log).toEqual(['close', 'end']);
+    expect(ended).toBe(1);
+    expect(r.client.disconnected).toBe(true);
+    expect(r.client.disconnecting).toBe(false);
+    expect(r.clock.timerAt).toBe(-1);
+    r.clock.advance(600000);
+    expect(r.transports).toHaveLength(1);
+  });
+
+  it('with force closes at once, without DISCONNECT', () => {
+    const r = connected();
+    const t = r.last();
+    r.client.publish('t', 'unacked', { qos: 1 });
+    r.client.end(true);
+    expect(t.closeCalls).toBe(1);
+    expect(t.sent('disconnect')).toHaveLength(0);
+    t.end();
+    expect(r.log).toEqual(['close', 'end']);
+  });
+
+  it('sends the MQTT 5 reason code and properties given in opts', () => {
+    const r = connected({ protocolVersion: 5 });
+    r.client.end(false, { reasonCode: 4, properties: { reasonString: 'bye' } });
+    expect(r.last().sent('disconnect')[0]).toMatchObject({ reasonCode: 4, properties: { reasonString: 'bye' } });
+  });
+
+  it('ends at once while waiting to reconnect, and cancels the reconnect', () => {
+    const r = connected({ jitter: 0 });
+    r.last().end();
+    let called = false;
+    r.client.end(() => {
+      called = true;
+    });
+    expect(called).toBe(false);
+    r.clock.settle();
+    expect(called).toBe(true);
+    expect(r.log).toEqual(['close', 'offline', 'end']);
+    r.clock.advance(600000);
+    expect(r.transports).toHaveLength(1);
+  });
+
+  it('abandons a connection attempt that has no CONNACK yet, without DISCONNECT', () => {
+    const r = rig();
+    const t = r.last();
+    t.accept();
+    r.client.end();
+    expect(t.closeCalls).toBe(1);
+    expect(t.sent('disconnect')).toHaveLength(0);
+    t.end();
+    expect(r.log).toEqual(['close', 'end']);
+  });
+
+  it('calls every end callback once, including one given after the end', () => {
+    const r = connected();
+    const calls: string[] = [];
+    r.client.end(() => calls.push('first'));
+    r.client.end(() => calls.push('second'));
+    r.last().end();
+    r.client.end(() => calls.push('after'));
+    r.clock.settle();
+    expect(calls).toEqual(['first', 'second', 'after']);
+    expect(r.log.filter((e) => e === 'end')).toHaveLength(1);
+  });
+
+  it('fails publish, subscribe and unsubscribe once ending, through the callback or else error', () => {
+    const r = connected();
+    r.client.end();
+    const errors: string[] = [];
+    r.client.publish('t', 'x', (err) => errors.push(`publish:${err?.message}`));
+    r.client.subscribe('t', (err) => errors.push(`subscribe:${err?.message}`));
+    r.client.unsubscribe('t', (err) => errors.push(`unsubscribe:${err?.message}`));
+    r.client.publish('t', 'no callback');
+    r.clock.settle();
+    expect(errors).toEqual(['publish:client disconnecting', 'subscribe:client disconnecting', 'unsubscribe:client disconnecting']);
+    expect(r.log).toContain('error:client disconnecting');
+  });
+
+  it('endAsync resolves once closed', async () => {
+    const r = connected();
+    const done = r.client.endAsync();
+    r.last().end();
+    r.clock.settle();
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('endAsync(true) forces', async () => {
+    const r = connected();
+    r.client.publish('t', 'x', { qos: 1 });
+    const done = r.client.endAsync(true);
+    expect(r.last().closeCalls).toBe(1);
+    r.last().end();
+    r.clock.settle();
+    await expect(done).resolves.toBeUndefined();
+  });
+});
+
+describe('reconnect()', () => {
+  it('brings an ended client back and resends what was left unacknowledged', () => {
+    const r = connected({ jitter: 0 });
+    r.client.publish('t', 'kept', { qos: 1 });
+    r.client.end(true);
+    r.last().end();
+    r.client.reconnect();
+    expect(r.client.disconnected).toBe(false);
+    expect(r.transports).toHaveLength(2);
+    r.last().accept();
+    r.last().connack(true);
+    r.clock.settle();
+    expect(r.log).toEqual(['close', 'end', 'reconnect', 'connect']);
+    expect(r.last().sent('publish')).toHaveLength(1);
+  });
+
+  it('while connected, disconnects and opens a new connection at once', () => {
+    const r = connected({ jitter: 0 });
+    const first = r.last();
+    r.client.reconnect();
+    expect(first.sent('disconnect')).toHaveLength(1);
+    expect(first.closeCalls).toBe(1);
+    first.end();
+    expect(r.transports).toHaveLength(2);
+    expect(r.log).toEqual(['close', 'reconnect']);
+    r.last().accept();
+    r.last().connack();
+    expect(r.log.at(-1)).toBe('connect');
+  });
+
+  it('while waiting for the backoff timer, tries at once', () => {
+    const r = connected({ reconnectPeriod: 60000 });
+    r.last().end();
+    r.client.reconnect();
+    expect(r.transports).toHaveLength(2);
+  });
+
+  it('during end(), starts again once the end has finished', () => {
+    const r = connected();
+    r.client.end();
+    r.client.reconnect();
+    expect(r.transports).toHaveLength(1);
+    r.last().end();
+    expect(r.transports).toHaveLength(2);
+    expect(r.log).toEqual(['close', 'end', 'reconnect']);
+    expect(r.client.disconnected).toBe(false);
+  });
+});
