@@ -1,3 +1,2 @@
 // firmqtt's portable core: what every target re-exports.
-export * from './codec/packets';
-export * from './codec/errors';
+export * from './codec/index';

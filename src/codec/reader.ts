@@ -1,0 +1,105 @@
+// A bounds-checked cursor over one packet body. Every read is checked against `end`
+// (the frame end, or a tighter bound such as the end of a property list), so a
+// length-prefixed field that crosses it is a Malformed Packet (0x81), never an
+// out-of-range read (rumqttc read_mqtt_bytes "BoundaryCrossed").
+import { mqttError, MALFORMED_PACKET } from './errors';
+import { decodeUtf8 } from './utf8';
+
+const EMPTY = new Uint8Array(0);
+
+export function malformed(what: string): Error {
+  return mqttError(MALFORMED_PACKET, 'Malformed Packet: ' + what);
+}
+
+export class Reader {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+
+  constructor() {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.end = 0;
+  }
+
+  /** Points the reader at buf[start, end); drops any previous buffer. */
+  reset(buf: Uint8Array, start: number, end: number): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Drops the reference to the last packet's bytes. */
+  release(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.end = 0;
+  }
+
+  left(): number {
+    return this.end - this.pos;
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) throw malformed('packet ends inside a byte field');
+    return this.buf[this.pos++];
+  }
+
+  u16(): number {
+    const p = this.pos;
+    if (p + 2 > this.end) throw malformed('packet ends inside a two-byte integer');
+    this.pos = p + 2;
+    return (this.buf[p] << 8) | this.buf[p + 1];
+  }
+
+  u32(): number {
+    const p = this.pos;
+    if (p + 4 > this.end) throw malformed('packet ends inside a four-byte integer');
+    this.pos = p + 4;
+    const b = this.buf;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  }
+
+  /** A Variable Byte Integer: at most 4 bytes, minimally encoded [MQTT-1.5.5-1]. */
+  varInt(): number {
+    const b = this.buf;
+    let n = 0;
+    for (let i = 0; i < 4; i++) {
+      if (this.pos >= this.end) throw malformed('packet ends inside a variable byte integer');
+      const c = b[this.pos++];
+      n |= (c & 0x7f) << (7 * i);
+      if (c < 0x80) {
+        if (c === 0 && i > 0) throw malformed('variable byte integer not minimally encoded');
+        return n;
+      }
+    }
+    throw malformed('variable byte integer longer than 4 bytes');
+  }
+
+  /** A UTF-8 Encoded String (§1.5.4): well-formed, without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
+  str(): string {
+    const n = this.u16();
+    const p = this.pos;
+    if (p + n > this.end) throw malformed('string crosses the end of its field');
+    this.pos = p + n;
+    const s = decodeUtf8(this.buf, p, p + n);
+    if (s === null) throw malformed('ill-formed UTF-8 or U+0000 in a string');
+    return s;
+  }
+
+  /** Binary Data (§1.5.6): a view into the packet's buffer, no copy. */
+  bin(): Uint8Array {
+    const n = this.u16();
+    const p = this.pos;
+    if (p + n > this.end) throw malformed('binary data crosses the end of its field');
+    this.pos = p + n;
+    return this.buf.subarray(p, p + n);
+  }
+
+  /** The rest of the field as a view (a PUBLISH payload). */
+  rest(): Uint8Array {
+    const p = this.pos;
+    this.pos = this.end;
+    return this.buf.subarray(p, this.end);
+  }
+}
