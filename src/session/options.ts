@@ -35,8 +35,14 @@ export interface SessionOptions {
   maxInflight?: number;
   /** messages waiting to be sent (offline, or the in-flight window is full); default 1000 */
   maxQueued?: number;
-  /** bytes of the messages waiting to be sent; default 1 MiB */
+  /** bytes of the messages held until sent (QoS 0) or acknowledged (QoS 1/2); default 1 MiB */
   maxQueuedBytes?: number;
+  /**
+   * Held messages are packed into byte blocks of this size (a larger message gets a block
+   * of its own); smaller blocks waste less memory when few messages are held, larger ones
+   * allocate less often. Default 4096.
+   */
+  outboxBlockSize?: number;
   /** the largest packet accepted from the server (bytes, whole packet); default 256 KiB */
   maxIncomingPacketSize?: number;
   /** MQTT 5: give outgoing topics aliases automatically, up to the server's Topic Alias Maximum; default false */
@@ -67,6 +73,7 @@ export interface ResolvedOptions {
   maxInflight: number;
   maxQueued: number;
   maxQueuedBytes: number;
+  outboxBlockSize: number;
   maxIncomingPacketSize: number;
   autoAssignTopicAlias: boolean;
   manualAcks: boolean;
@@ -101,6 +108,7 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
     maxInflight: pick(o.maxInflight, 32),
     maxQueued: pick(o.maxQueued, 1000),
     maxQueuedBytes: pick(o.maxQueuedBytes, 1 << 20),
+    outboxBlockSize: pick(o.outboxBlockSize, 4096),
     maxIncomingPacketSize: pick(o.maxIncomingPacketSize, 256 * 1024),
     autoAssignTopicAlias: pick(o.autoAssignTopicAlias, false),
     manualAcks: pick(o.manualAcks, false),
