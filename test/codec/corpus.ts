@@ -429,7 +429,8 @@ export function properties(rng: Rng, type: number, density = 0.35): Properties |
   for (const name of order) {
     if (name === 'authenticationData') continue; // only next to a method, below
     if (!rng.chance(name === 'userProperties' ? 0.45 : density)) continue;
-    (props as Record<string, unknown>)[name] = propertyValue(rng, name, type);
+    // now and then an empty user property list, which means none
+    (props as Record<string, unknown>)[name] = name === 'userProperties' && rng.chance(0.03) ? [] : propertyValue(rng, name, type);
     if (name === 'authenticationMethod' && rng.chance(0.6)) props.authenticationData = binary(rng, 600);
   }
   return props;
@@ -506,8 +507,8 @@ function connect(rng: Rng, v: Version): ConnectPacket {
   if ((p.username !== undefined || v === 5) && rng.chance(0.5)) {
     p.password = rng.chance(0.3) ? text(rng, 60) : binary(rng, 300);
   }
-  if (rng.chance(0.5)) {
-    const props = v === 5 ? properties(rng, WILL, 0.4) : undefined;
+  if (rng.chance(0.7)) {
+    const props = v === 5 ? properties(rng, WILL, 0.7) : undefined;
     const utf8 = props !== undefined && props.payloadFormatIndicator === true;
     const will: Will = {
       topic: topicName(rng),
@@ -519,7 +520,7 @@ function connect(rng: Rng, v: Version): ConnectPacket {
     p.will = will;
   }
   if (v === 5) {
-    const props = properties(rng, CONNECT);
+    const props = properties(rng, CONNECT, 0.6);
     if (props !== undefined) p.properties = props;
   }
   return p;
@@ -530,7 +531,7 @@ function connack(rng: Rng, v: Version): ConnackPacket {
   // [MQTT-3.2.2-4] / [MQTT-3.2.2-6]: Session Present is 0 on a refusal
   const p: ConnackPacket = { type: CONNACK, sessionPresent: reasonCode === 0 && rng.chance(0.5), reasonCode };
   if (v === 5) {
-    const props = properties(rng, CONNACK, 0.4);
+    const props = properties(rng, CONNACK, 0.6);
     if (props !== undefined) p.properties = props;
   }
   return p;
@@ -699,6 +700,9 @@ export function randomPacket(rng: Rng, v: Version): Packet {
 
 /** 2,097,152 bytes: the smallest payload whose PUBLISH needs a 4-byte remaining length. */
 export const FOUR_BYTE_VARINT_PAYLOAD = 2097152;
+
+/** Packets per protocol version in the corpus the differential and fragmentation tests share. */
+export const CORPUS_PER_VERSION = 6000;
 
 export interface Corpus {
   seed: number;

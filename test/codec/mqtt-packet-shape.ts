@@ -13,6 +13,7 @@
 // - mqtt-packet wants Buffers (it calls buf.copy()), firmqtt gives and takes Uint8Array.
 //   Buffers are made as views, without copying.
 import { Buffer } from 'node:buffer';
+import * as mqttPacket from 'mqtt-packet';
 import type {
   AckPacket,
   AuthPacket,
@@ -99,7 +100,7 @@ export function objectToPairs(o: Record<string, unknown>): [string, string][] {
  * object's key order, so `order` (property names) decides the wire order; names not in
  * it follow in the firmqtt object's order.
  */
-export function propertiesToMqttPacket(p: Properties, order?: readonly (keyof Properties)[]): Record<string, unknown> {
+export function propertiesToMqttPacket(p: Properties, order?: readonly (keyof Properties)[], keepEmptyUserProperties = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const names = Object.keys(p) as (keyof Properties)[];
   if (order !== undefined) {
@@ -112,8 +113,9 @@ export function propertiesToMqttPacket(p: Properties, order?: readonly (keyof Pr
   for (const name of names) {
     const v = p[name];
     if (v === undefined) continue;
-    if (name === 'userProperties') out.userProperties = pairsToObject(v as [string, string][]);
-    else if (v instanceof Uint8Array) out[name] = toBuffer(v);
+    if (name === 'userProperties') {
+      if ((v as unknown[]).length > 0 || keepEmptyUserProperties) out.userProperties = pairsToObject(v as [string, string][]);
+    } else if (v instanceof Uint8Array) out[name] = toBuffer(v);
     else if (Array.isArray(v)) out[name] = v.slice();
     else out[name] = v;
   }
@@ -136,6 +138,13 @@ export function propertiesFromMqttPacket(p: Record<string, unknown>): Properties
 export interface ToMqttPacketOptions {
   /** the wire order of properties (see propertiesToMqttPacket) */
   propertyOrder?: readonly (keyof Properties)[];
+  /**
+   * Pass an empty userProperties list on as an empty object. Off by default: mqtt-packet
+   * 9.0.2's generate() then returns an empty Buffer, silently (getProperties() takes the
+   * 0 length of the empty object for a failure), so the conversion leaves it out; an
+   * empty list means no user properties, in firmqtt as on the wire.
+   */
+  keepEmptyUserProperties?: boolean;
 }
 
 /** A firmqtt packet as mqtt-packet's generate() takes it, for protocol version `v`. */
@@ -160,7 +169,7 @@ export function toMqttPacket(packet: Packet, v: Version, o: ToMqttPacketOptions 
           qos: p.will.qos,
           retain: p.will.retain,
         };
-        if (p.will.properties !== undefined) w.properties = propertiesToMqttPacket(p.will.properties, order);
+        if (p.will.properties !== undefined) w.properties = propertiesToMqttPacket(p.will.properties, order, o.keepEmptyUserProperties);
         out.will = w;
       }
       break;
@@ -237,7 +246,7 @@ export function toMqttPacket(packet: Packet, v: Version, o: ToMqttPacketOptions 
     default:
       throw new Error(`no packet type ${(packet as Packet).type}`);
   }
-  if (v === 5 && props !== undefined) out.properties = propertiesToMqttPacket(props, order);
+  if (v === 5 && props !== undefined) out.properties = propertiesToMqttPacket(props, order, o.keepEmptyUserProperties);
   return out;
 }
 
@@ -357,5 +366,33 @@ export function fromMqttPacket(o: MqttPacketObject, v: Version): Packet {
       throw new Error(`no packet type ${type}`);
   }
   if (props !== undefined && type !== PINGREQ && type !== PINGRESP) (out as { properties?: Properties }).properties = props;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
+// Running mqtt-packet
+
+/** mqtt-packet's generate() on a firmqtt packet. Throws what mqtt-packet throws. */
+export function mqttPacketGenerate(packet: Packet, v: Version, o: ToMqttPacketOptions = {}): Buffer {
+  return mqttPacket.generate(toMqttPacket(packet, v, o) as unknown as mqttPacket.Packet, { protocolVersion: v });
+}
+
+export interface MqttPacketParseResult {
+  packets: MqttPacketObject[];
+  /** the first 'error' event, if any */
+  error: Error | null;
+  /** bytes the parser kept unparsed */
+  remaining: number;
+}
+
+/** Runs a fresh mqtt-packet parser over `bytes` (one call to parse()). */
+export function mqttPacketParse(bytes: Uint8Array, v: Version): MqttPacketParseResult {
+  const parser = mqttPacket.parser({ protocolVersion: v });
+  const out: MqttPacketParseResult = { packets: [], error: null, remaining: 0 };
+  parser.on('packet', (p: mqttPacket.Packet) => out.packets.push(p as unknown as MqttPacketObject));
+  parser.on('error', (e: Error) => {
+    if (out.error === null) out.error = e;
+  });
+  out.remaining = parser.parse(toBuffer(bytes));
   return out;
 }
