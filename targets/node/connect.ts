@@ -5,6 +5,7 @@ import { MqttClient } from '../../src/client/client';
 import type { ClientOptions } from '../../src/client/client';
 import { NodeClock } from './clock';
 import { tcpTransport, tlsTransport } from './socket';
+import { serialOptionsFor, serialTransport } from './serial';
 import type { TransportFactory } from '../../src/client/transport';
 
 /** MQTT.js-style options: the client's, where to connect, and any tls.connect() option. */
@@ -48,8 +49,8 @@ export function resolveConnectOptions(brokerUrl: string | NodeClientOptions, opt
   const o: NodeClientOptions = Object.assign({}, fromUrl, given);
   let protocol = (o.protocol ?? 'mqtt').replace(/:$/, '').toLowerCase();
   if (protocol === 'mqtt' && o.cert !== undefined && o.key !== undefined) protocol = 'mqtts';
-  if (TCP_PROTOCOLS.indexOf(protocol) < 0 && TLS_PROTOCOLS.indexOf(protocol) < 0) {
-    throw new Error(`Unsupported protocol "${protocol}": firmqtt on Node speaks ${TCP_PROTOCOLS.concat(TLS_PROTOCOLS).join(', ')}`);
+  if (TCP_PROTOCOLS.indexOf(protocol) < 0 && TLS_PROTOCOLS.indexOf(protocol) < 0 && protocol !== 'serial') {
+    throw new Error(`Unsupported protocol "${protocol}": firmqtt on Node speaks ${TCP_PROTOCOLS.concat(TLS_PROTOCOLS, ['serial']).join(', ')}`);
   }
   if (o.clean === false && (o.clientId === undefined || o.clientId === '')) {
     throw new Error('Missing clientId for unclean clients');
@@ -75,7 +76,8 @@ function toBuffer(bytes: Uint8Array): Uint8Array {
  */
 export function connect(brokerUrl: string | NodeClientOptions, options?: NodeClientOptions): MqttClient {
   const o = resolveConnectOptions(brokerUrl, options);
-  const transport: TransportFactory = isTlsProtocol(o.protocol)
+  const transport: TransportFactory = o.protocol === 'serial' ? serialTransport(serialOptionsFor(brokerUrl, options))
+    : isTlsProtocol(o.protocol)
     ? tlsTransport(Object.assign({}, o as tls.ConnectionOptions, { host: o.host, port: o.port }))
     : tcpTransport({ host: o.host, port: o.port });
   const client = new MqttClient({ transport, clock: new NodeClock(), wrapPayload: toBuffer }, o);

@@ -15,6 +15,7 @@ export { connect, connectAsync, parseBrokerUrl, resolveConnectOptions } from './
 export type { NodeClientOptions } from './connect';
 export { tcpTransport, tlsTransport } from './socket';
 export type { TcpOptions, TlsOptions } from './socket';
+export { serialTransport, parseSerialUrl } from './serial';
 export { NodeClock } from './clock';
 export { FileStore } from './file-store';
 export type { FileStoreOptions } from './file-store';
