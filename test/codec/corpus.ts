@@ -222,6 +222,25 @@ export function topicName(rng: Rng): string {
   return t;
 }
 
+/**
+ * Topics that come back again and again, as on a real device, so that a codec's topic
+ * caches see hits, misses, evictions and near-misses: same length and same first, middle
+ * and last characters but different elsewhere; same UTF-16 length, different UTF-8
+ * length; same UTF-8 bytes length, different bytes; lengths around 64.
+ */
+export const TOPIC_POOL: readonly string[] = (() => {
+  const out = [
+    'sensors/1/temp', 'sensorz/1/temp', 'sensors/2/temp', 'sensors/1/tem\u00e9', 's\u00e9nsors/1/temp',
+    'a', 'b', '\u00e4', 'ab', '\u20ac', '\u{1F600}', 'x/\u{1F600}', 'x/\u{1F601}', 'x/ab', 'x/\u00e4',
+    'home/kitchen/light/state', 'home/kitchen/light/stat\u00e9', 'home/kitchen/lighT/state',
+    'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(65), 'a'.repeat(63) + 'b', 'b' + 'a'.repeat(63),
+    '\u{1F600}'.repeat(32), '\u{1F600}'.repeat(31) + '\u{1F601}', '\u00e9'.repeat(64),
+  ];
+  const r = new Rng(0x70b1c);
+  for (let i = 0; i < 24; i++) out.push(topicName(r));
+  return out;
+})();
+
 /** A well-formed topic filter: '+' is a whole level, '#' only a whole last level. */
 export function topicFilter(rng: Rng, version: Version): string {
   const n = rng.range(1, 6);
@@ -541,7 +560,7 @@ export function publish(rng: Rng, v: Version, payloadLen?: number): PublishPacke
   const q = qos(rng);
   const props = v === 5 ? properties(rng, PUBLISH) : undefined;
   // MQTT 5 §3.3.2.1: a zero-length topic name is allowed when a Topic Alias is given
-  const topic = props !== undefined && props.topicAlias !== undefined && rng.chance(0.4) ? '' : topicName(rng);
+  const topic = props !== undefined && props.topicAlias !== undefined && rng.chance(0.4) ? '' : rng.chance(0.35) ? rng.pick(TOPIC_POOL) : topicName(rng);
   const utf8 = props !== undefined && props.payloadFormatIndicator === true;
   const p: PublishPacket = {
     type: PUBLISH,

@@ -30,6 +30,7 @@ import {
   FOUR_BYTE_VARINT_PAYLOAD,
   PROPERTY_IDS,
   TYPES_V4,
+  TOPIC_POOL,
   TYPES_V5,
   canonicalKey,
   makeCorpus,
@@ -246,6 +247,7 @@ describe('the corpus', () => {
     let over16383 = 0;
     let over2M = 0;
     let subOptions = 0;
+    let pooledTopic = 0;
     for (const v of VERSIONS) {
       for (const p of list(v)) {
         typeCount[`v${v} ${p.type}`] = (typeCount[`v${v} ${p.type}`] || 0) + 1;
@@ -270,6 +272,7 @@ describe('the corpus', () => {
         if (p.type === SUBSCRIBE && p.subscriptions.some((s) => s.nl === true || s.rap === true || (s.rh || 0) > 0)) subOptions++;
         if (hasAstral(p)) fourByteUtf8++;
         if (p.type === PUBLISH) {
+          if (TOPIC_POOL.indexOf(p.topic) >= 0) pooledTopic++;
           const n = typeof p.payload === 'string' ? Buffer.byteLength(p.payload) : p.payload.length;
           if (n === 0) emptyPayload++;
           if (n > 127) over127++;
@@ -284,13 +287,15 @@ describe('the corpus', () => {
     expect(multiSubId).toBeGreaterThanOrEqual(100);
     expect(repeatedUserKey).toBeGreaterThanOrEqual(100);
     expect(fourByteUtf8).toBeGreaterThanOrEqual(500);
-    expect(willWithProps).toBeGreaterThanOrEqual(100);
-    expect(password).toBeGreaterThanOrEqual(200);
+    expect(willWithProps).toBeGreaterThanOrEqual(80);
+    expect(password).toBeGreaterThanOrEqual(100);
     expect(emptyPayload).toBeGreaterThanOrEqual(100);
     expect(over127).toBeGreaterThanOrEqual(500);
     expect(over16383).toBeGreaterThanOrEqual(10);
     expect(over2M).toBe(2);
     expect(subOptions).toBeGreaterThanOrEqual(100);
+    // topics that repeat, for the codec's topic caches
+    expect(pooledTopic).toBeGreaterThanOrEqual(1000);
   });
 });
 

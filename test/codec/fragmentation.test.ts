@@ -39,9 +39,10 @@ function buildStream(packets: Packet[], v: Version): Stream {
 /**
  * Feeds `s` to a fresh Decoder in chunks of the sizes `next()` gives, reading until null
  * after each one, and compares every packet with the corpus as it comes out (a packet
- * may be a view into the chunk just fed). With `reuse`, every chunk is copied into the
- * same receive buffer, which is overwritten by the next chunk: the decoder must have
- * copied what it keeps.
+ * may be a view into the chunk just fed, so it is compared before the next feed). With
+ * `reuse`, every chunk is copied into the same receive buffer, which is scribbled over
+ * once its packets are read and then refilled (a transport that reads into one buffer):
+ * the decoder must have copied the part of a packet it keeps across chunks.
  */
 function decodeChunked(s: Stream, v: Version, next: () => number, reuse = false): string[] {
   const fails: string[] = [];
@@ -79,6 +80,7 @@ for (const v of [4, 5] as Version[]) {
     const s = buildStream(v === 4 ? corpus.v4 : corpus.v5, v);
 
     it(`is ${CORPUS_PER_VERSION} packets that decode the same fed as one buffer`, () => {
+      console.log(`[fragmentation] v${v}: ${s.want.length} packets, ${s.bytes.length} bytes`);
       expect(s.want.length).toBe(CORPUS_PER_VERSION);
       expect(decodeChunked(s, v, () => s.bytes.length)).toEqual([]);
     });
