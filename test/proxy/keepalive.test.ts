@@ -1,0 +1,81 @@
+// Keep-alive through a stalled link: the proxy stops forwarding without closing (what a
+// dead Wi-Fi link looks like to TCP), and only keep-alive can notice. The client must
+// notice within 1.5x the keep-alive (PINGREQ after `keepalive` s of silence, then at
+// most pingTimeout = keepalive / 2 for the PINGRESP) and reconnect.
+//
+// A behavioural bound, not a performance timing: both instants come from the client's
+// own clock (NodeClock, performance.now()), and the bound is the protocol's. The stall
+// starts QUIET_MS after the client's last packet, so the expected detection is
+// 1.5 x keepalive - QUIET_MS after the stall, leaving the timers their few ms of lateness.
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, NodeClock } from '../../targets/node/index';
+import type { MqttClient } from '../../targets/node/index';
+import { FaultProxy } from '../../tools/proxy/proxy';
+import { startAedes } from '../helpers/brokers';
+import type { AedesBroker } from '../helpers/brokers';
+
+const KEEPALIVE_S = 2;
+const QUIET_MS = 300;
+
+let broker: AedesBroker | null = null;
+let proxy: FaultProxy | null = null;
+let client: MqttClient | null = null;
+
+afterEach(async () => {
+  if (client !== null) await client.endAsync(true);
+  client = null;
+  if (proxy !== null) await proxy.stop();
+  proxy = null;
+  if (broker !== null) await broker.stop();
+  broker = null;
+});
+
+function once<T extends unknown[]>(c: MqttClient, event: string): Promise<T> {
+  return new Promise((resolve) => (c as unknown as { once(e: string, f: (...a: T) => void): void }).once(event, (...a: T) => resolve(a)));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+describe('keep-alive through a stalled proxy', () => {
+  it('notices the dead link between 1x and 1.5x keep-alive after the stall, then reconnects', async () => {
+    broker = await startAedes();
+    proxy = new FaultProxy({ target: broker.port });
+    await proxy.start();
+    const clock = new NodeClock();
+    const c = connect(proxy.url, { keepalive: KEEPALIVE_S, reconnectPeriod: 100, clientId: 'ka-stall', connectTimeout: 5000 });
+    client = c;
+    await once(c, 'connect');
+    // One round trip, then QUIET_MS of silence before the link dies.
+    await c.subscribeAsync('ka/t', { qos: 1 });
+    await sleep(QUIET_MS);
+
+    let detectedAt = -1;
+    let detectError: (Error & { code?: number }) | null = null;
+    c.on('error', (e: Error & { code?: number }) => {
+      if (detectedAt < 0 && e.code === 0x8d) {
+        detectedAt = clock.now();
+        detectError = e;
+      }
+    });
+    const stalledAt = clock.now();
+    expect(proxy.stall()).toBe(1);
+    await once(c, 'offline');
+    expect(detectError).not.toBeNull();
+    const detection = detectedAt - stalledAt;
+    console.log(`keep-alive ${KEEPALIVE_S} s: dead link noticed ${detection} ms after the stall (bound ${KEEPALIVE_S * 1000}..${KEEPALIVE_S * 1500} ms; stall began ${QUIET_MS} ms after the last packet)`);
+    expect(detection).toBeGreaterThanOrEqual(KEEPALIVE_S * 1000);
+    expect(detection).toBeLessThanOrEqual(KEEPALIVE_S * 1500);
+
+    // New connections are not stalled: the client is back and works.
+    await once(c, 'connect');
+    const got = once<[string, Buffer]>(c, 'message');
+    await c.publishAsync('ka/t', 'after', { qos: 1 });
+    const [topic, payload] = await got;
+    expect(topic).toBe('ka/t');
+    expect(payload.toString()).toBe('after');
+    // The stalled connection was closed by the client and then by the proxy.
+    expect(proxy.connections.length).toBe(1);
+  }, 20000);
+});
