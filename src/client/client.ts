@@ -358,9 +358,9 @@ export class MqttClient extends Emitter<ClientEvents> {
    * Closes the client (MQTT.js `end([force], [opts], [cb])`). Without force it waits for
    * the QoS 1/2 messages in flight to be acknowledged, then sends DISCONNECT (with
    * opts.reasonCode and opts.properties on MQTT 5) and closes; with force it closes the
-   * transport at once. No reconnect follows. 'end' and then cb() come once the transport
-   * has closed. Unacknowledged messages stay in the session (and its store) for a later
-   * reconnect().
+   * transport at once (also when a graceful end is already waiting). No reconnect
+   * follows. 'end' and then cb() come once the transport has closed. Unacknowledged
+   * messages stay in the session (and its store) for a later reconnect().
    */
   end(force?: boolean | EndOptions | EndCallback, opts?: EndOptions | EndCallback, cb?: EndCallback): this {
     let forced = false;
@@ -380,7 +380,16 @@ export class MqttClient extends Emitter<ClientEvents> {
       return this;
     }
     if (callback !== undefined) this.endCallbacks.push(callback);
-    if (this.disconnecting) return this;
+    if (this.disconnecting) {
+      // end(true) during a graceful end stops waiting for acknowledgements.
+      const closing = this.connection;
+      if (forced && closing !== null && !closing.closing) {
+        this.endWhenIdle = null;
+        this.closeConnection(closing);
+        this.service(false);
+      }
+      return this;
+    }
     this.disconnecting = true;
     this.reconnectAt = -1;
     this.reconnectWhenClosed = false;

@@ -66,8 +66,8 @@ describe('subscribe', () => {
   it('accepts a list, and a map of topic to options, as MQTT.js does', () => {
     const r = connected();
     const grants: unknown[] = [];
-    r.client.subscribe(['x', 'y'], (err, granted) => grants.push(granted));
-    r.client.subscribe({ p: { qos: 0 }, q: { qos: 2 } }, (err, granted) => grants.push(granted));
+    r.client.subscribe(['x', 'y'], (_err, granted) => grants.push(granted));
+    r.client.subscribe({ p: { qos: 0 }, q: { qos: 2 } }, (_err, granted) => grants.push(granted));
     const [first, second] = r.last().sent('subscribe') as { subscriptions: { topic: string; qos: number }[] }[];
     expect(first.subscriptions.map((s) => `${s.topic}@${s.qos}`)).toEqual(['x@0', 'y@0']);
     expect(second.subscriptions.map((s) => `${s.topic}@${s.qos}`)).toEqual(['p@0', 'q@2']);
@@ -99,7 +99,7 @@ describe('subscribe', () => {
     const r = connected({ jitter: 0 });
     r.last().end();
     let granted: unknown;
-    r.client.subscribe('late', (err, g) => {
+    r.client.subscribe('late', (_err, g) => {
       granted = g;
     });
     r.clock.advance(r.clock.timerAt - r.clock.t);
@@ -114,7 +114,7 @@ describe('unsubscribe', () => {
   it('sends one UNSUBSCRIBE for a topic or a list and calls back with the UNSUBACK', async () => {
     const r = connected();
     let packet: unknown;
-    r.client.unsubscribe('a', (err, p) => {
+    r.client.unsubscribe('a', (_err, p) => {
       packet = p;
     });
     const pa = r.client.unsubscribeAsync(['b', 'c']);
@@ -144,7 +144,7 @@ describe('message', () => {
     const r = connected({}, { wrapPayload: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength) });
     let payload: unknown;
     let packetPayload: unknown;
-    r.client.on('message', (topic, p, packet) => {
+    r.client.on('message', (_topic, p, packet) => {
       payload = p;
       packetPayload = packet.payload;
     });
@@ -170,7 +170,7 @@ describe('message', () => {
   it('with manualAcks, acknowledges only when ack() is called', () => {
     const r = connected({ manualAcks: true });
     const t = r.last();
-    r.client.on('message', (topic, payload, packet) => {
+    r.client.on('message', (_topic, _payload, packet) => {
       expect(t.sent('puback')).toHaveLength(0);
       r.client.ack(packet);
     });

@@ -37,6 +37,21 @@ describe('end()', () => {
     expect(r.log).toEqual(['close', 'end']);
   });
 
+  it('with force after a graceful end() stops waiting for acknowledgements', () => {
+    const r = connected();
+    const t = r.last();
+    r.client.publish('t', 'never acked', { qos: 1 });
+    const calls: string[] = [];
+    r.client.end(() => calls.push('graceful'));
+    expect(t.closeCalls).toBe(0);
+    r.client.end(true, () => calls.push('forced'));
+    expect(t.closeCalls).toBe(1);
+    expect(t.sent('disconnect')).toHaveLength(0);
+    t.end();
+    expect(calls).toEqual(['graceful', 'forced']);
+    expect(r.log).toEqual(['close', 'end']);
+  });
+
   it('sends the MQTT 5 reason code and properties given in opts', () => {
     const r = connected({ protocolVersion: 5 });
     r.client.end(false, { reasonCode: 4, properties: { reasonString: 'bye' } });

@@ -68,7 +68,7 @@ describe('application code', () => {
   it('may call the client from a listener: a reply published from a message handler goes out after the ack', () => {
     const r = connected();
     const t = r.last();
-    r.client.on('message', (topic, payload) => {
+    r.client.on('message', (_topic, payload) => {
       r.client.publish('reply', payload, { qos: 1 });
     });
     t.sendBytes(publishBytes(1, 1));
@@ -80,7 +80,7 @@ describe('application code', () => {
     const r = connected();
     const t = r.last();
     const seen: string[] = [];
-    r.client.on('message', (topic, payload) => {
+    r.client.on('message', (_topic, payload) => {
       seen.push(text(payload));
       if (seen.length === 1) throw new Error('handler failed');
     });

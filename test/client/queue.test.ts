@@ -39,6 +39,37 @@ describe('offline queue', () => {
     expect((r.last().sent('publish') as { payload: Buffer }[]).map((p) => text(p.payload))).toEqual(['while offline']);
   });
 
+  it('sends what was queued offline after earlier messages were acknowledged', () => {
+    const r = connected({ jitter: 0 });
+    const acked: number[] = [];
+    for (let i = 1; i <= 7; i++) {
+      r.client.publish('t', `m${i}`, { qos: 1 }, () => acked.push(i));
+      r.last().send({ cmd: 'puback', messageId: idOf(r.last().sent('publish').at(-1)) });
+    }
+    r.last().end();
+    r.client.publish('t', 'm8', { qos: 1 }, () => acked.push(8));
+    r.client.publish('t', 'm9', { qos: 1 }, () => acked.push(9));
+    reconnect(r, false);
+    const sent = r.last().sent('publish');
+    expect((sent as { payload: Buffer }[]).map((p) => text(p.payload))).toEqual(['m8', 'm9']);
+    for (const p of sent) r.last().send({ cmd: 'puback', messageId: idOf(p) });
+    r.client.publish('t', 'm10', { qos: 1 }, () => acked.push(10));
+    r.last().send({ cmd: 'puback', messageId: idOf(r.last().sent('publish').at(-1)) });
+    expect(acked).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('keeps sending while connected however many messages came and went before', () => {
+    const r = connected();
+    let acked = 0;
+    for (let i = 1; i <= 100; i++) {
+      r.client.publish('t', `m${i}`, { qos: 1 }, () => acked++);
+      const sent = r.last().sent('publish');
+      expect(sent).toHaveLength(i);
+      r.last().send({ cmd: 'puback', messageId: idOf(sent[i - 1]) });
+    }
+    expect(acked).toBe(100);
+  });
+
   it('resends an unacknowledged QoS 1 message with DUP after a reconnect and reports it once', () => {
     const r = connected({ jitter: 0 });
     const results: string[] = [];
