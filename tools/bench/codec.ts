@@ -5,7 +5,9 @@
 //
 // Cases: PUBLISH QoS 1 with 16 B / 256 B / 4 KiB payloads, MQTT 3.1.1; the same in
 // MQTT 5 with Response Topic, Correlation Data, Content Type and two User Properties;
-// and a stream of 10,000 mixed packets (what a client receives) decoded from 1,460-byte
+// the 256 B one to 256 different topics in turn (past the codec's topic caches, which
+// the single-topic cases hit every time, as a device publishing telemetry does); and a
+// stream of 10,000 mixed packets (what a client receives) decoded from 1,460-byte
 // chunks (a TCP segment) and from 1-byte chunks (a UART).
 //
 // Method (STYLE.md §5): every input is built before the timed loops; each measurement
@@ -245,14 +247,22 @@ function measureAll(): void {
 // ---------------------------------------------------------------------------------
 // Single-packet cases
 
-function singleCase(name: string, p: Packet, v: Version): void {
-  const mpObj = toMqttPacket(p, v) as unknown as mqttPacket.Packet;
+/**
+ * One packet encoded and decoded over and over; or, with several, each in turn (a
+ * power-of-two count), e.g. the same PUBLISH to many topics.
+ */
+function singleCase(name: string, ps: Packet[], v: Version): void {
+  const k = ps.length;
+  const mask = k - 1;
+  if ((k & mask) !== 0) throw new Error('a power-of-two number of packets');
+  const mpObjs = ps.map((p) => toMqttPacket(p, v) as unknown as mqttPacket.Packet);
   const opts = { protocolVersion: v };
-  const bytes = encode(p, v);
-  const mpBytes = mqttPacket.generate(mpObj, opts);
-  // the same packet on the wire (property order may differ, the length may not)
-  if (bytes.length !== mpBytes.length) throw new Error(`${name}: firmqtt writes ${bytes.length} bytes, mqtt-packet ${mpBytes.length}`);
-  const len = bytes.length;
+  const bytes = ps.map((p) => encode(p, v));
+  for (let i = 0; i < k; i++) {
+    // the same packet on the wire (property order may differ, the length may not)
+    const m = mqttPacket.generate(mpObjs[i], opts);
+    if (bytes[i].length !== m.length) throw new Error(`${name}: firmqtt writes ${bytes[i].length} bytes, mqtt-packet ${m.length}`);
+  }
 
   row(
     name,
@@ -260,26 +270,27 @@ function singleCase(name: string, p: Packet, v: Version): void {
     1,
     (n) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += encode(p, v).length;
+      for (let i = 0; i < n; i++) s += encode(ps[i & mask], v).length;
       return s;
     },
     (n) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += mqttPacket.generate(mpObj, opts).length;
+      for (let i = 0; i < n; i++) s += mqttPacket.generate(mpObjs[i & mask], opts).length;
       return s;
     },
     (n) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
-        const out = new Uint8Array(len);
-        out.set(bytes);
+        const b = bytes[i & mask];
+        const out = new Uint8Array(b.length);
+        out.set(b);
         s += out.length;
       }
       return s;
     },
   );
 
-  const input = asBuffer(bytes);
+  const inputs = bytes.map(asBuffer);
   const dec = new Decoder({ protocolVersion: v });
   const parser = mqttPacket.parser(opts);
   let parsed = 0;
@@ -289,11 +300,13 @@ function singleCase(name: string, p: Packet, v: Version): void {
   parser.on('error', (e: Error) => {
     throw e;
   });
-  // sanity: both decode it
-  dec.feed(input);
-  if (dec.read() === null || dec.read() !== null) throw new Error(`${name}: firmqtt does not decode its input`);
-  parser.parse(input);
-  if (parsed !== 1) throw new Error(`${name}: mqtt-packet does not decode its input`);
+  // sanity: both decode them
+  for (const input of inputs) {
+    dec.feed(input);
+    if (dec.read() === null || dec.read() !== null) throw new Error(`${name}: firmqtt does not decode its input`);
+    parser.parse(input);
+  }
+  if (parsed !== k) throw new Error(`${name}: mqtt-packet does not decode its input`);
 
   row(
     name,
@@ -302,21 +315,22 @@ function singleCase(name: string, p: Packet, v: Version): void {
     (n) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
-        dec.feed(input);
+        dec.feed(inputs[i & mask]);
         for (let q = dec.read(); q !== null; q = dec.read()) s++;
       }
       return s;
     },
     (n) => {
       const before = parsed;
-      for (let i = 0; i < n; i++) parser.parse(input);
+      for (let i = 0; i < n; i++) parser.parse(inputs[i & mask]);
       return parsed - before;
     },
     (n) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
-        const out = new Uint8Array(len);
-        out.set(input);
+        const b = inputs[i & mask];
+        const out = new Uint8Array(b.length);
+        out.set(b);
         s += out.length;
       }
       return s;
@@ -399,9 +413,17 @@ function main(): void {
   for (const v of [4, 5] as Version[]) {
     for (const size of [16, 256, 4096]) {
       const label = `PUBLISH QoS1 ${size >= 1024 ? size / 1024 + ' KiB' : size + ' B'} v${v}${v === 5 ? '+props' : ''}`;
-      singleCase(label, publishOf(size, v), v);
+      singleCase(label, [publishOf(size, v)], v);
     }
   }
+  // the same, to 256 different topics in turn: the codec's 16-slot topic caches miss
+  const many: Packet[] = [];
+  for (let i = 0; i < 256; i++) {
+    const p = publishOf(256, 4);
+    if (p.type === PUBLISH) p.topic = `sensors/building-${i >> 4}/floor-${i & 15}/room-12/temperature`;
+    many.push(p);
+  }
+  singleCase('PUBLISH QoS1 256 B v4, 256 topics', many, 4);
   const stream = mixedStream(STREAM_PACKETS);
   streamCase(`stream ${STREAM_PACKETS} mixed v4, 1460 B chunks`, stream, 4, 1460);
   streamCase(`stream ${STREAM_PACKETS} mixed v4, 1 B chunks`, stream, 4, 1);
