@@ -219,9 +219,8 @@ export class MqttClient extends Emitter<ClientEvents> {
     super();
     const o = options === undefined ? {} : options;
     this.session = new Session(o);
-    const period = pick(o.reconnectPeriod, 1000);
     this.options = Object.assign({}, o, this.session.options, {
-      reconnectPeriod: period,
+      reconnectPeriod: pick(o.reconnectPeriod, 1000),
       reconnectBackoffMax: pick(o.reconnectBackoffMax, 30000),
       jitter: Math.min(1, Math.max(0, pick(o.jitter, 0.25))),
       reconnectOnConnackError: pick(o.reconnectOnConnackError, false),
