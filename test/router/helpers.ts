@@ -14,7 +14,8 @@ export function answerSubscriptions(t: FakeTransport, code?: number): void {
       t.send({ cmd: 'suback', messageId: id, granted: subs.map((s) => (code === undefined ? s.qos : code)) });
     } else if (p.cmd === 'unsubscribe' && !answered.has(`u${id}`)) {
       answered.add(`u${id}`);
-      t.send({ cmd: 'unsuback', messageId: id });
+      const n = (p as unknown as { unsubscriptions: string[] }).unsubscriptions.length;
+      t.send({ cmd: 'unsuback', messageId: id, granted: new Array<number>(n).fill(0) });
     }
   }
 }
