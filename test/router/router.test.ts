@@ -155,7 +155,7 @@ describe('middleware', () => {
     const r = connected();
     const router = new Router(r.client);
     const log: string[] = [];
-    const mw = (name: string): Middleware => (ctx, next) => {
+    const mw = (name: string): Middleware => (_ctx, next) => {
       log.push(name + '>');
       return next().then(() => {
         log.push('<' + name);
@@ -236,7 +236,7 @@ describe('middleware', () => {
     const router = new Router(r.client);
     const errors = errorsOf(router);
     const caught: string[] = [];
-    router.use((ctx, next) => next().catch((e: Error) => {
+    router.use((_ctx, next) => next().catch((e: Error) => {
       caught.push(e.message);
     }));
     router.route('a', () => {

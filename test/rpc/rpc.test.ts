@@ -67,6 +67,13 @@ async function closeRpc(s: Side): Promise<void> {
   expect(s.rig.last().sent('unsubscribe')).toHaveLength(1);
 }
 
+/** The RpcError a request rejects with (fails the test if it resolves). */
+function failure(p: Promise<unknown>): Promise<RpcError> {
+  return p.then(() => {
+    throw new Error('the request resolved');
+  }, (e: unknown) => e as RpcError);
+}
+
 function codeOf(e: unknown): string {
   return (e as RpcError).code;
 }
@@ -102,8 +109,8 @@ for (const version of [5, 4] as const) {
         if (a.y === 0) throw rpcError(400, 'division by zero');
         return Promise.reject(new Error('disk on fire'));
       });
-      const bad = client.rpc.request('svc/div', { x: 1, y: 0 }).catch((e: RpcError) => e);
-      const broken = client.rpc.request('svc/div', { x: 1, y: 1 }).catch((e: RpcError) => e);
+      const bad = failure(client.rpc.request('svc/div', { x: 1, y: 0 }));
+      const broken = failure(client.rpc.request('svc/div', { x: 1, y: 1 }));
       await pump(server, client);
       const e400 = await bad;
       expect([e400.code, e400.status, e400.reason, e400.message]).toEqual([RPC_STATUS, 400, 'division by zero', 'division by zero']);
@@ -138,7 +145,7 @@ for (const version of [5, 4] as const) {
       server.rpc.respond('svc/slow', () => gate.promise);
       const dropped: string[] = [];
       client.rpc.on('dropped', (reason, topic) => dropped.push(`${reason}:${topic}`));
-      const req = client.rpc.request('svc/slow', '', { timeout: 500 }).catch((e: RpcError) => e);
+      const req = failure(client.rpc.request('svc/slow', '', { timeout: 500 }));
       await pump(server, client);
       client.clock.advance(499);
       expect(client.rpc.pendingCount).toBe(1);
@@ -239,7 +246,7 @@ for (const version of [5, 4] as const) {
       });
       server.rpc.respond('svc/whoami', (ctx) => ({ user: ctx.user }));
       const ok = client.rpc.request('svc/whoami', '', { properties: { userProperties: [['token', 'open sesame']] } });
-      const denied = client.rpc.request('svc/whoami', '').catch((e: RpcError) => e);
+      const denied = failure(client.rpc.request('svc/whoami', ''));
       await pump(server, client);
       expect((await ok).json()).toEqual({ user: 'ali' });
       expect((await denied).status).toBe(403);
@@ -251,7 +258,7 @@ for (const version of [5, 4] as const) {
       const client = side(version, 'client');
       server.router.use(() => undefined);
       server.rpc.respond('svc/x', () => 'never');
-      const req = client.rpc.request('svc/x', '', { timeout: 100 }).catch((e: RpcError) => e);
+      const req = failure(client.rpc.request('svc/x', '', { timeout: 100 }));
       await pump(server, client);
       expect(server.rig.last().sent('publish')).toHaveLength(0);
       client.clock.advance(100);
