@@ -67,6 +67,7 @@ import { readProperties, WILL_PROPERTIES } from './properties';
 import { isReasonCodeAllowed } from './reason-codes';
 import { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
 import { allocBytes } from './alloc';
+import { decodeUtf8 } from './utf8';
 
 /** The largest packet MQTT can frame: 1 + 4 + 268435455. */
 export const MAX_PACKET_SIZE = 268435460;
@@ -116,10 +117,57 @@ function checkReason(code: number, type: number): void {
 // ---------------------------------------------------------------------------------
 // Bodies. Each gets a Reader over exactly the Remaining Length.
 
+// Topic cache: recently received topic names, as bytes and as the decoded string. A
+// device hears the same few topics over and over; a hit costs one byte comparison
+// instead of UTF-8 decoding, validation and building a string, and hands the
+// application the same string each time. Direct-mapped, 16 slots of topics up to 64
+// bytes (a few hundred bytes in practice, at most about 1 KB); the slot comes from the
+// length and two bytes (the last and the middle), so that "a/1", "a/2"... of one length
+// do not all fall in one slot. A topic's bytes are copied into the cache only when it
+// comes back to its slot a second time in a row, so ever-different topics allocate
+// nothing extra.
+const TOPIC_SLOTS = 16;
+const TOPIC_CACHE_MAX = 64;
+const topicBytes: (Uint8Array | null)[] = [];
+const topicStr: string[] = [];
+for (let i = 0; i < TOPIC_SLOTS; i++) {
+  topicBytes.push(null);
+  topicStr.push('');
+}
+
+/** A PUBLISH Topic Name: a UTF-8 string without wildcards [MQTT-3.3.2-2]. */
+function readTopic(r: Reader): string {
+  const n = r.u16();
+  const p = r.pos;
+  if (p + n > r.end) throw malformed('topic crosses the end of the packet');
+  r.pos = p + n;
+  const b = r.buf;
+  const slot = n === 0 ? 0 : (n + 3 * b[p + n - 1] + 5 * b[p + (n >> 1)]) & (TOPIC_SLOTS - 1);
+  const cached = topicBytes[slot];
+  if (cached !== null && cached.length === n) {
+    let i = 0;
+    while (i < n && b[p + i] === cached[i]) i++;
+    if (i === n) return topicStr[slot];
+  }
+  const topic = decodeUtf8(b, p, p + n);
+  if (topic === null) throw malformed('ill-formed UTF-8 or U+0000 in the topic');
+  if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic');
+  if (n !== 0 && n <= TOPIC_CACHE_MAX) {
+    if (cached === null && topicStr[slot] === topic) {
+      const copy = new Uint8Array(n);
+      for (let i = 0; i < n; i++) copy[i] = b[p + i];
+      topicBytes[slot] = copy;
+    } else {
+      topicStr[slot] = topic;
+      topicBytes[slot] = null;
+    }
+  }
+  return topic;
+}
+
 function decodePublish(r: Reader, h: number, v: ProtocolVersion): PublishPacket {
   const qos = ((h >> 1) & 3) as QoS;
-  const topic = r.str();
-  if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic'); // [MQTT-3.3.2-2]
+  const topic = readTopic(r);
   const id = qos > 0 ? packetId(r) : 0;
   const props = v === 5 ? readProperties(r, 1 << PUBLISH) : undefined;
   // a Topic Name has at least one character [MQTT-4.7.3-1], unless a v5 Topic Alias stands in (§3.3.2.3.4)

@@ -33,7 +33,7 @@ import {
   mqttError, MALFORMED_PACKET, PROTOCOL_ERROR, PACKET_TOO_LARGE, TOPIC_NAME_INVALID, TOPIC_FILTER_INVALID,
 } from './errors';
 import {
-  MAX_VARINT, varIntLength, writeVarInt, writeU16, writeString, writeBinary, bytesLength, writeBytesOrString,
+  MAX_VARINT, varIntLength, writeVarInt, writeU16, writeString, writeBinary, writeBytes, bytesLength, writeBytesOrString,
 } from './primitives';
 import { utf8LengthStrict } from './utf8';
 import { propertiesLength, writeProperties, WILL_PROPERTIES } from './properties';
@@ -97,10 +97,114 @@ function propertyListSize(len: number): number {
 // ---------------------------------------------------------------------------------
 // Size pass: validate, return the Remaining Length
 
+// Topic cache: the UTF-8 bytes of recently published topics. A device publishes to a
+// few topics over and over, and scanning a 40-character topic twice (measure, then
+// write) costs more than the rest of a small PUBLISH; a hit skips both scans and the
+// validation. Direct-mapped, the slot from the length and two characters (no hash of
+// the whole string, which would scan it again); 16 slots of topics up to 64 UTF-16
+// units: at most a few KB, usually a few hundred bytes. A topic's bytes are kept only
+// when it comes back to its slot a second time in a row, so a stream of ever-different
+// topics costs no allocation, just the usual scans.
+const TOPIC_SLOTS = 16;
+const TOPIC_CACHE_MAX = 64;
+const topicStr: string[] = [];
+const topicBytes: (Uint8Array | null)[] = [];
+for (let i = 0; i < TOPIC_SLOTS; i++) {
+  topicStr.push('');
+  topicBytes.push(null);
+}
+/** The cached bytes of the topic measured last, or null on a miss. */
+let topicHit: Uint8Array | null = null;
+/** Slot whose bytes write() should fill in (second sighting), or -1. */
+let topicFill = -1;
+
+function topicSlot(t: string): number {
+  const n = t.length;
+  return n === 0 ? 0 : (n + 3 * t.charCodeAt(n - 1) + 5 * t.charCodeAt(n >> 1)) & (TOPIC_SLOTS - 1);
+}
+
+/**
+ * Whether measure() may guess that a PUBLISH topic missing from the cache is ASCII (one
+ * byte per UTF-16 unit) instead of scanning it: writeTopic() then checks while copying
+ * and returns -1 if the guess was wrong, and the caller measures again exactly. This
+ * saves a whole pass over the topic, which is most of the cost of a small PUBLISH to a
+ * new topic. encodedLength() never guesses.
+ */
+let guessAscii = false;
+/** The topic measured last was guessed to be ASCII. */
+let topicGuessed = false;
+
+/** Measures and validates a PUBLISH Topic Name (or finds it in the cache); returns its byte length. */
+function measureTopic(topic: string): number {
+  if (typeof topic !== 'string') throw protocolError('topic must be a string');
+  const slot = topicSlot(topic);
+  topicFill = -1;
+  topicHit = null;
+  topicGuessed = false;
+  // '' never enters the cache, and slots start as ''
+  const seen = topicStr[slot] === topic && topic.length !== 0;
+  if (seen) {
+    const cached = topicBytes[slot];
+    if (cached !== null) {
+      topicHit = cached;
+      return cached.length;
+    }
+  }
+  let n: number;
+  if (guessAscii) {
+    n = topic.length;
+    if (n > 0xffff) throw malformed('topic is longer than 65535 bytes');
+    if (topic.indexOf('\u0000') >= 0) throw malformed('topic has U+0000'); // [MQTT-1.5.4-2]
+    topicGuessed = true;
+  } else {
+    n = stringLength(topic, 'topic');
+  }
+  if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic'); // [MQTT-3.3.2-2]
+  if (seen) {
+    topicFill = slot;
+  } else if (topic.length !== 0 && topic.length <= TOPIC_CACHE_MAX) {
+    topicStr[slot] = topic;
+    topicBytes[slot] = null;
+  }
+  return n;
+}
+
+/** Writes the PUBLISH topic measured last, from the cache or into it; -1 if guessed ASCII and it is not. */
+function writeTopic(buf: Uint8Array, pos: number, topic: string): number {
+  const hit = topicHit;
+  if (hit !== null) {
+    const n = hit.length;
+    buf[pos] = n >> 8;
+    buf[pos + 1] = n;
+    return writeBytes(buf, pos + 2, hit);
+  }
+  let end: number;
+  if (topicGuessed) {
+    const n = topic.length;
+    const start = pos + 2;
+    for (let i = 0; i < n; i++) {
+      const c = topic.charCodeAt(i);
+      if (c >= 0x80) return -1;
+      buf[start + i] = c;
+    }
+    buf[pos] = n >> 8;
+    buf[pos + 1] = n;
+    end = start + n;
+  } else {
+    end = writeString(buf, pos, topic);
+  }
+  if (topicFill >= 0) {
+    const copy = new Uint8Array(end - pos - 2);
+    for (let i = 0; i < copy.length; i++) copy[i] = buf[pos + 2 + i];
+    topicBytes[topicFill] = copy;
+    topicFill = -1;
+  }
+  return end;
+}
+
 function measurePublish(p: PublishPacket, v: ProtocolVersion): number {
   const qos = checkQos(p.qos);
-  const topicLen = stringLength(p.topic, 'topic');
-  if (!isValidTopicName(p.topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic'); // [MQTT-3.3.2-2]
+  const topicLen = measureTopic(p.topic);
   let len = 2 + topicLen;
   if (qos > 0) {
     checkPacketId(p.messageId);
@@ -318,7 +422,8 @@ function writePublish(buf: Uint8Array, pos: number, p: PublishPacket, v: Protoco
   const qos = p.qos === undefined ? 0 : p.qos;
   buf[pos] = 0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0);
   pos = writeVarInt(buf, pos + 1, rem);
-  pos = writeString(buf, pos, p.topic);
+  pos = writeTopic(buf, pos, p.topic);
+  if (pos < 0) return -1;
   if (qos > 0) pos = writeU16(buf, pos, p.messageId as number);
   if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
   const payload = p.payload;
@@ -457,20 +562,27 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
  * Throws an MqttError for a packet that cannot be encoded (see the top of this file).
  */
 export function encodedLength(packet: Packet, protocolVersion: ProtocolVersion): number {
+  guessAscii = false;
   const rem = measure(packet, protocolVersion);
   return 1 + varIntLength(rem) + rem;
 }
 
 /**
- * Encodes `packet` into `buf` from `pos` on and returns the end position, or -1 (and
- * writes nothing) when the packet does not fit: a result, not a throw (coreMQTT
- * MQTTNoMemory). Throws an MqttError for a packet that cannot be encoded.
+ * Encodes `packet` into `buf` from `pos` on and returns the end position, or -1 when the
+ * packet does not fit: a result, not a throw (coreMQTT MQTTNoMemory). Nothing outside
+ * buf[pos, end) is touched. Throws an MqttError for a packet that cannot be encoded.
  */
 export function encodeInto(packet: Packet, protocolVersion: ProtocolVersion, buf: Uint8Array, pos: number): number {
-  const rem = measure(packet, protocolVersion);
-  const total = 1 + varIntLength(rem) + rem;
-  if (!(pos >= 0) || pos + total > buf.length) return -1;
-  return write(buf, pos, packet, protocolVersion, rem);
+  guessAscii = true;
+  let rem = measure(packet, protocolVersion);
+  for (;;) {
+    // a guessed size is never above the real one, so "does not fit" is final
+    if (!(pos >= 0) || pos + 1 + varIntLength(rem) + rem > buf.length) return -1;
+    const end = write(buf, pos, packet, protocolVersion, rem);
+    if (end >= 0) return end;
+    guessAscii = false; // the topic was not ASCII: measure it exactly, write again
+    rem = measure(packet, protocolVersion);
+  }
 }
 
 /**
@@ -479,8 +591,12 @@ export function encodeInto(packet: Packet, protocolVersion: ProtocolVersion, buf
  * Throws an MqttError for a packet that cannot be encoded (see the top of this file).
  */
 export function encode(packet: Packet, protocolVersion: ProtocolVersion): Uint8Array {
-  const rem = measure(packet, protocolVersion);
-  const buf = allocBytes(1 + varIntLength(rem) + rem);
-  write(buf, 0, packet, protocolVersion, rem);
-  return buf;
+  guessAscii = true;
+  let rem = measure(packet, protocolVersion);
+  for (;;) {
+    const buf = allocBytes(1 + varIntLength(rem) + rem);
+    if (write(buf, 0, packet, protocolVersion, rem) >= 0) return buf;
+    guessAscii = false; // the topic was not ASCII: measure it exactly, write again
+    rem = measure(packet, protocolVersion);
+  }
 }
