@@ -17,10 +17,17 @@ export interface Routable {
 }
 
 /**
- * Literal children are kept in a plain object under '/' + level: a level never holds
- * '/', so no key can be "__proto__" or shadow an Object.prototype member.
+ * Literal children: an object without prototype (Object.create(null)) keyed by level.
+ * A lookup is checked with instanceof, so a level named like an Object.prototype member
+ * ("constructor", "toString") finds nothing on an engine that still resolves built-ins,
+ * and "__proto__", whose assignment some engines treat specially, is stored under
+ * "/__proto__" (no real level contains '/').
  */
 type Children<T extends Routable> = { [key: string]: TrieNode<T> };
+
+function keyOf(level: string): string {
+  return level === '__proto__' ? '/__proto__' : level;
+}
 
 class TrieNode<T extends Routable> {
   literal: Children<T> | null;
@@ -71,10 +78,10 @@ export class RouteTable<T extends Routable> {
         if (node.plus === null) node.plus = new TrieNode<T>();
         node = node.plus;
       } else {
-        if (node.literal === null) node.literal = {};
-        const key = '/' + s;
-        let child = node.literal[key];
-        if (child === undefined) {
+        if (node.literal === null) node.literal = Object.create(null) as Children<T>;
+        const key = keyOf(s);
+        let child: TrieNode<T> | undefined = node.literal[key];
+        if (!(child instanceof TrieNode)) {
           child = new TrieNode<T>();
           node.literal[key] = child;
           node.literalCount++;
@@ -117,8 +124,8 @@ function search<T extends Routable>(node: TrieNode<T>, levels: string[], i: numb
   }
   const wild = i > 0 || !dollar;
   if (node.literal !== null) {
-    const child = node.literal['/' + levels[i]];
-    if (child !== undefined) {
+    const child = node.literal[keyOf(levels[i])];
+    if (child instanceof TrieNode) {
       const r = search(child, levels, i + 1, dollar);
       if (r !== null) return r;
     }
@@ -153,9 +160,9 @@ function removeFrom<T extends Routable>(node: TrieNode<T>, route: T, levels: str
   }
   const lit = node.literal;
   if (lit === null) return false;
-  const key = '/' + s;
+  const key = keyOf(s);
   const child = lit[key];
-  if (child === undefined || !removeFrom(child, route, levels, i + 1)) return false;
+  if (!(child instanceof TrieNode) || !removeFrom(child, route, levels, i + 1)) return false;
   if (child.empty()) {
     delete lit[key];
     node.literalCount--;
