@@ -79,7 +79,10 @@ export class Session {
   private events: SessionEvent[];
   private evHead: number;
   private outbox: Outbox;
-  /** slot of the first outbox record not yet written on this connection */
+  /**
+   * sequence number (not slot: slots move when the outbox compacts) of the first outbox
+   * record not yet written on this connection
+   */
   private cursor: number;
   /** QoS 1/2 records written on this connection and not finished */
   private inflight: number;
@@ -186,7 +189,7 @@ export class Session {
     this.out.length = 0;
     this.outHead = 0;
     this.outbox.markAllUnsent();
-    this.cursor = this.outbox.head;
+    this.cursor = this.outbox.seq(this.outbox.head);
     this.inflight = 0;
     this.unsent = this.outbox.count;
     for (let i = 0; i < this.ops.length; i++) this.ops[i].sent = false;
@@ -292,9 +295,9 @@ export class Session {
     }
     this.unsent++;
     if (this.state === CONNECTED) {
-      if (this.aliases.active && slot === this.cursor && (qos === 0 || this.inflight < this.window)) {
+      if (this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
         this.writeRecord(slot, now, this.aliased(packet));
-        this.cursor = slot + 1;
+        this.cursor = ob.seq(slot) + 1;
       }
       this.flush(now);
     }
@@ -627,7 +630,10 @@ export class Session {
   /** Writes outbox records in order while the in-flight window allows. */
   private flush(now: number): void {
     const ob = this.outbox;
-    let i = this.cursor;
+    // A record past the cursor can finish unsent (its ack came first), and the head
+    // then passes the cursor: never start below the head.
+    let i = this.cursor - ob.seqBase;
+    if (i < ob.head) i = ob.head;
     for (; i < ob.tail; i++) {
       if (ob.isFree(i)) continue;
       if (ob.qos(i) > 0 && this.inflight >= this.window) break;
@@ -639,7 +645,7 @@ export class Session {
       }
       this.writeRecord(i, now, undefined);
     }
-    this.cursor = i;
+    this.cursor = ob.seq(i);
   }
 
   /** Writes outbox record i (its own bytes, or `bytes` when given). */
@@ -768,6 +774,7 @@ export class Session {
       this.persist.dropMessage(m.seq);
       this.unsent++;
     }
+    this.cursor = ob.seq(ob.head);
     const ids = this.persist.loadIncoming();
     for (let k = 0; k < ids.length; k++) this.inbound.awaitRelease(ids[k]);
   }
