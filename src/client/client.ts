@@ -22,6 +22,7 @@ import type {
   AuthPacket, Bytes, ConnackPacket, DisconnectPacket, Packet, Properties, QoS, ReceivedPublish,
   SubackPacket, Subscription, UnsubackPacket,
 } from '../codec/packets';
+import { IMPLEMENTATION_SPECIFIC_ERROR, mqttError } from '../codec/errors';
 import { Emitter } from '../util/emitter';
 import type { Clock } from './clock';
 import type { Transport, TransportFactory, TransportHandler } from './transport';
@@ -684,6 +685,10 @@ export class MqttClient extends Emitter<ClientEvents> {
   }
 
   private finishEnd(): void {
+    // Callbacks still waiting hear that the client ended; the messages themselves stay
+    // held (and stored) for a reconnect() or the next process.
+    this.session.abandon(mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'client ended before the server acknowledged'));
+    this.processSessionEvents();
     this.disconnecting = false;
     this.disconnected = true;
     this.reconnecting = false;

@@ -151,6 +151,10 @@ export class Outbox {
     return this.dones[i];
   }
 
+  clearDone(i: number): void {
+    this.dones[i] = undefined;
+  }
+
   markSent(i: number): void {
     this.flags[i] |= SENT;
   }

@@ -352,6 +352,28 @@ export class Session {
     this.emitAck(packet.qos === 1 ? PUBACK : PUBREC, id, reasonCode, now);
   }
 
+  /**
+   * The application stops waiting (the client ended): every pending completion callback
+   * is reported with `error`, and SUBSCRIBE/UNSUBSCRIBE requests not yet acknowledged are
+   * dropped. Messages stay held (and stored): a later connection, or a later process
+   * with the same store, still delivers them; only their callbacks are gone.
+   */
+  abandon(error: Error): void {
+    const ob = this.outbox;
+    for (let i = ob.head; i < ob.tail; i++) {
+      const done = ob.isFree(i) ? undefined : ob.done(i);
+      if (done === undefined) continue;
+      ob.clearDone(i);
+      this.emit({ kind: EV_DONE, done: done, error: error, packet: undefined });
+    }
+    const ops = this.ops;
+    this.ops = [];
+    for (let k = 0; k < ops.length; k++) {
+      const done = ops[k].done;
+      if (done !== undefined) this.emit({ kind: EV_DONE, done: done, error: error, packet: undefined });
+    }
+  }
+
   // ---- incoming packets ----------------------------------------------------------
 
   private handle(p: Packet, now: number): void {

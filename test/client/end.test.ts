@@ -37,6 +37,24 @@ describe('end()', () => {
     expect(r.log).toEqual(['close', 'end']);
   });
 
+  it('with force fails the callbacks still waiting, and keeps the messages for a reconnect', () => {
+    const r = connected();
+    const t = r.last();
+    const results: (string | null)[] = [];
+    r.client.publish('t', 'unacked', { qos: 1 }, (err) => results.push(err ? (err as { code?: number }).code + ' ' + err.message : null));
+    r.client.subscribe('s', (err) => results.push(err ? 'subscribe: ' + err.message : null));
+    r.client.end(true);
+    t.end();
+    expect(results).toEqual(['131 client ended before the server acknowledged', 'subscribe: client ended before the server acknowledged']);
+    r.client.reconnect();
+    const t2 = r.last();
+    expect(t2).not.toBe(t);
+    t2.accept();
+    t2.connack(true);
+    expect(t2.sent('publish')).toMatchObject([{ topic: 't', dup: true }]);
+    expect(t2.sent('subscribe')).toHaveLength(0);
+  });
+
   it('with force after a graceful end() stops waiting for acknowledgements', () => {
     const r = connected();
     const t = r.last();

@@ -216,3 +216,23 @@ describe('publishing', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('abandon()', () => {
+  it('fails every waiting callback but keeps the messages for the next connection', () => {
+    const h = new Harness({});
+    h.connect();
+    const results: string[] = [];
+    h.session.publish('t', 'a', { qos: 1 }, h.now, (e) => results.push('pub ' + (e && e.message)));
+    h.session.publish('t', 'b', { qos: 2 }, h.now);
+    h.session.subscribe([{ topic: 's', qos: 0 }], undefined, h.now, (e) => results.push('sub ' + (e && e.message)));
+    h.sent();
+    h.session.abandon(new Error('ended'));
+    h.runDone(h.events());
+    expect(results).toEqual(['pub ended', 'sub ended']);
+    h.drop();
+    h.connect(true);
+    expect((h.sent() as PublishPacket[]).map((p) => [p.messageId, p.dup])).toEqual([[1, true], [2, true]]);
+    h.serverSends({ type: PUBACK, messageId: 1 });
+    expect(h.events()).toEqual([]);
+  });
+});
