@@ -58,7 +58,8 @@ export function targetOptions(target) {
     return { ...common, platform: 'neutral', format: 'cjs', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define: { DEBUG: 'false' } };
   }
   if (target === 'node') {
-    return { ...common, platform: 'node', format: 'esm', target: 'node18', define: { DEBUG: 'false' } };
+    // npm packages (serialport, loaded only for serial:// URLs) stay imports, not bundled.
+    return { ...common, platform: 'node', format: 'esm', target: 'node18', packages: 'external', define: { DEBUG: 'false' } };
   }
   throw new Error(`unknown target ${target}`);
 }
@@ -93,7 +94,7 @@ export async function buildBundle({ name, entry, target, outfile }) {
 
 /** Every bundle firmqtt ships. */
 export const BUNDLES = [
-  { name: 'node', entry: 'src/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js' },
+  { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js' },
   { name: 'espruino', entry: 'src/index.ts', target: 'espruino', outfile: 'dist/espruino/firmqtt.js' },
 ];
 
