@@ -68,23 +68,49 @@ export async function startAedes(options?: AedesOptions): Promise<AedesBroker> {
 
 let mosquittoBinary: string | null | undefined;
 
-/** The mosquitto executable: the first on PATH, else /usr/sbin/mosquitto; null if none. */
+/**
+ * sh -c WATCHDOG _ <mosquitto> <conf>: starts Mosquitto, prints its pid, kills it (SIGKILL)
+ * when stdin reaches end of file (our process ended), and exits with Mosquitto's status.
+ * The shell ignores TERM/INT/HUP once Mosquitto runs (a signal to the whole process
+ * group, as `timeout` sends, must not kill the watchdog and leave Mosquitto running);
+ * the explicit `<&3` matters, as a non-interactive shell gives background jobs /dev/null.
+ */
+const WATCHDOG = 'exec 3<&0; "$1" -c "$2" </dev/null & m=$!; trap "" TERM INT HUP; echo $m; '
+  + '( read _ <&3; kill -KILL $m 2>/dev/null ) & w=$!; '
+  + 'wait $m; s=$?; kill -KILL $w 2>/dev/null; exit $s';
+
+/**
+ * The mosquitto executable: $MOSQUITTO_BIN when set ('' or 'none' meaning "not
+ * installed", for testing the skip policy), else the first on PATH, else
+ * /usr/sbin/mosquitto (Debian installs it there, often off a user's PATH); null if none.
+ */
 export function mosquittoPath(): string | null {
   if (mosquittoBinary !== undefined) return mosquittoBinary;
+  mosquittoBinary = null;
+  const forced = process.env.MOSQUITTO_BIN;
+  if (forced !== undefined) {
+    if (forced !== '' && forced !== 'none' && isExecutable(forced)) mosquittoBinary = forced;
+    return mosquittoBinary;
+  }
   const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
   dirs.push('/usr/sbin', '/usr/local/sbin');
-  mosquittoBinary = null;
   for (const d of dirs) {
     const candidate = join(d, 'mosquitto');
-    try {
-      accessSync(candidate, constants.X_OK);
+    if (isExecutable(candidate)) {
       mosquittoBinary = candidate;
       break;
-    } catch {
-      // not here
     }
   }
   return mosquittoBinary;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function mosquittoAvailable(): boolean {
@@ -108,6 +134,8 @@ export interface MosquittoBroker extends Broker {
   log(): string;
   /** whether the process is running */
   running(): boolean;
+  /** the mosquitto process id (0 when stopped) */
+  pid(): number;
   /** stops the process (SIGTERM: Mosquitto saves its database; SIGKILL: it does not) and keeps the temp dir */
   kill(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** starts again on the same port with the same config and database (after kill(), or stops it first) */
@@ -131,6 +159,9 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
     'log_type warning',
     'log_type notice',
   ];
+  // Started as root (a container, CI), Mosquitto drops to the 'mosquitto' user, which
+  // could not write the database into our temp dir: keep it as the user we are.
+  if (typeof process.getuid === 'function' && process.getuid() === 0) lines.push('user root');
   if (persistenceDir !== undefined) {
     mkdirSync(persistenceDir, { recursive: true });
     lines.push('persistence true', `persistence_location ${persistenceDir}/`, 'autosave_interval 0');
@@ -142,10 +173,14 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
   writeFileSync(conf, lines.join('\n') + '\n');
 
   let child: ChildProcess | null = null;
+  let pid = 0;
   let log = '';
   const launch = async (): Promise<void> => {
-    const c = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Through a watchdog shell that kills Mosquitto when our end of its stdin closes, so a
+    // test runner that dies (SIGKILL, a timeout) leaves no broker behind.
+    const c = spawn('sh', ['-c', WATCHDOG, 'mosquitto-watchdog', bin, conf], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
+    pid = 0;
     let exited = false;
     let spawnError: Error | null = null;
     c.on('error', (e) => {
@@ -153,6 +188,12 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
     });
     c.on('exit', () => {
       exited = true;
+    });
+    let out = '';
+    c.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const nl = out.indexOf('\n');
+      if (pid === 0 && nl >= 0) pid = Number(out.slice(0, nl));
     });
     c.stderr!.on('data', (chunk: Buffer) => {
       log += chunk.toString();
@@ -162,9 +203,9 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
     for (;;) {
       if (spawnError !== null) throw spawnError;
       if (exited) throw new Error(`mosquitto exited at start:\n${log}`);
-      if (await canConnect(port)) return;
+      if (pid !== 0 && await canConnect(port)) return;
       if (Date.now() > deadline) {
-        c.kill('SIGKILL');
+        c.stdin!.end();
         throw new Error(`mosquitto did not accept connections on port ${port} within 10 s:\n${log}`);
       }
       await delay(20);
@@ -175,7 +216,15 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
     child = null;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill(signal ?? 'SIGTERM');
+    if (pid !== 0) {
+      try {
+        process.kill(pid, signal ?? 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    } else {
+      c.stdin!.end();
+    }
     await exited;
   };
   try {
@@ -194,6 +243,7 @@ export async function startMosquitto(options?: MosquittoOptions): Promise<Mosqui
     persistenceDir,
     log: () => log,
     running: () => child !== null,
+    pid: () => (child === null ? 0 : pid),
     kill,
     async restart(signal) {
       await kill(signal);

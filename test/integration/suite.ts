@@ -17,7 +17,9 @@ export function describeMosquitto(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  const why = 'mosquitto not found on PATH or in /usr/sbin (apt-get install mosquitto)';
+  const why = process.env.MOSQUITTO_BIN !== undefined
+    ? `MOSQUITTO_BIN="${process.env.MOSQUITTO_BIN}" is not an executable mosquitto`
+    : 'mosquitto not found on PATH or in /usr/sbin (apt-get install mosquitto)';
   if (process.env.CI === 'true') {
     describe(name, () => {
       it('needs Mosquitto, which CI must provide', () => {
