@@ -569,8 +569,13 @@ export function encodedLength(packet: Packet, protocolVersion: ProtocolVersion):
 
 /**
  * Encodes `packet` into `buf` from `pos` on and returns the end position, or -1 when the
- * packet does not fit: a result, not a throw (coreMQTT MQTTNoMemory). Nothing outside
- * buf[pos, end) is touched. Throws an MqttError for a packet that cannot be encoded.
+ * packet does not fit: a result, not a throw (coreMQTT MQTTNoMemory), and nothing is
+ * written. Throws an MqttError for a packet that cannot be encoded; that is found before
+ * anything is written, except for a bad non-ASCII PUBLISH topic (a lone surrogate, or
+ * more than 65535 bytes once encoded), found while copying the topic (it was guessed
+ * ASCII) after part of the packet was written; and if even the guessed size does not
+ * fit, such a packet gets -1 rather than the throw. Never writes outside
+ * buf[pos, pos + size of the packet).
  */
 export function encodeInto(packet: Packet, protocolVersion: ProtocolVersion, buf: Uint8Array, pos: number): number {
   guessAscii = true;
