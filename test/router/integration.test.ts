@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
-import { describeMosquitto, endAll, firm, mqttjs, publish, uniqueId, until } from '../integration/suite';
+import { describeMosquitto, endAll, firm, publish, uniqueId, until } from '../integration/suite';
 import { Router } from '../../src/router/router';
 import type { RouteErrorInfo } from '../../src/router/router';
 import type { MqttClient, NodeClientOptions } from '../../targets/node/index';
@@ -147,12 +147,9 @@ function routingScenarios(version: 4 | 5, broker: () => Broker, mosquitto: boole
         const grant = await r.subscribed;
         expect(grant?.topic).toBe(`$share/workers/${base}/jobs/+`);
       }
-      // The publisher is MQTT.js: firmqtt's own client stalls at its 9th sequential
-      // QoS 1 publish (outbox compaction leaves the session's send cursor behind;
-      // reported to the lead), and the publisher is not what this test is about.
-      const pub = await mqttjs(broker().url, { protocolVersion: version, clientId: `${base}-pub` });
+      const pub = await firm(broker().url, { protocolVersion: version, clientId: `${base}-pub` });
       const n = 40;
-      for (let i = 0; i < n; i++) await pub.publishAsync(`${base}/jobs/${i}`, String(i), { qos: 1 });
+      for (let i = 0; i < n; i++) await publish(pub, `${base}/jobs/${i}`, String(i), { qos: 1 });
       await until(() => seen[0].length + seen[1].length >= n, `${n} jobs (have ${seen[0].length}+${seen[1].length})`);
       await sleep(100); // nothing more may arrive
       const all = seen[0].concat(seen[1]).map(Number).sort((a, b) => a - b);
