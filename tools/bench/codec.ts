@@ -10,9 +10,10 @@
 // stream of 10,000 mixed packets (what a client receives) decoded from 1,460-byte
 // chunks (a TCP segment) and from 1-byte chunks (a UART).
 //
-// Method (STYLE.md §5): every input is built before the timed loops; each measurement
-// is warmed up, then run REPS times, and the median is reported; time from
-// process.hrtime.bigint(). mqtt-packet encodes with generate() (a Buffer) and decodes
+// Method (STYLE.md §5): every input is built before the timed loops; every case is
+// warmed up before any is timed; each measurement is run REPS times, interleaved with
+// the other two of its row, each run after a full GC, and the median is reported; time
+// from process.hrtime.bigint(). mqtt-packet encodes with generate() (a Buffer) and decodes
 // with one long-lived parser's parse(buf), counting 'packet' events; firmqtt encodes
 // with encode() and decodes with one long-lived Decoder, feed() then read() until null.
 // Both decoders get the same Buffer chunks (what a Node socket gives).
@@ -24,6 +25,7 @@
 //
 // Prints a table, then as the last line one JSON object:
 //   {"rows":[{"case","op","firmqtt_pps","mqtt_packet_pps","ratio","copy_pps"}, ...]}
+import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as mqttPacket from 'mqtt-packet';
@@ -34,7 +36,7 @@ import { Rng } from '../../test/codec/corpus';
 import { toMqttPacket } from '../../test/codec/mqtt-packet-shape';
 
 const QUICK = process.argv.includes('--quick');
-const REPS = QUICK ? 3 : 7;
+const REPS = QUICK ? 3 : 11;
 const TARGET_NS = QUICK ? 20e6 : 100e6; // per run
 const STREAM_PACKETS = 10000;
 
@@ -154,6 +156,9 @@ function nsPerOp(fns: ((n: number) => number)[], fixedN?: number): number[] {
   const runs: number[][] = fns.map(() => []);
   for (let r = 0; r < REPS; r++) {
     for (let k = 0; k < fns.length; k++) {
+      // start each run on a clean heap, so that no run pays for the garbage of the one
+      // before it (mqtt-packet's, or the copy reference's off-heap arrays)
+      if (gc !== null) gc();
       const t0 = process.hrtime.bigint();
       sink += fns[k](ns[k]);
       runs[k].push(Number(process.hrtime.bigint() - t0) / ns[k]);
@@ -442,7 +447,11 @@ function main(): void {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  console.log(`\nNode ${process.version}, ${process.platform}/${process.arch}; median of ${REPS} runs; pps = packets per second (higher is better); ratio = firmqtt / mqtt-packet\n`);
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(
+    `\nNode ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} CPUs (${os.cpus()[0].model.trim()}), load average ${load} at the end; ` +
+      `median of ${REPS} runs; pps = packets per second (higher is better); ratio = firmqtt pps / mqtt-packet pps; B/pkt = bytes allocated per packet\n`,
+  );
   console.log(line(head));
   console.log('|' + widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const b of body) console.log(line(b));
