@@ -14,7 +14,8 @@ export class Inbound {
   private aliasMax: number;
   private aliasTopics: string[];
   private released: number[];
-  private unacked: number[];
+  /** messages delivered on this connection awaiting a manual ack: the packet objects themselves, so an ack for a message of an earlier connection can never match a new message that reuses its id */
+  private unacked: ReceivedPublish[];
 
   constructor(aliasMax: number, receiveMaximum: number) {
     this.receiveMaximum = receiveMaximum;
@@ -68,13 +69,13 @@ export class Inbound {
     return this.released.length + this.unacked.length;
   }
 
-  addUnacked(id: number): void {
-    this.unacked.push(id);
+  addUnacked(p: ReceivedPublish): void {
+    this.unacked.push(p);
   }
 
-  /** True (and forgotten) when `id` was delivered on this connection and not yet acknowledged. */
-  takeUnacked(id: number): boolean {
-    const k = this.unacked.indexOf(id);
+  /** True (and forgotten) when `p` was delivered on this connection and not yet acknowledged. */
+  takeUnacked(p: ReceivedPublish): boolean {
+    const k = this.unacked.indexOf(p);
     if (k < 0) return false;
     this.unacked.splice(k, 1);
     return true;

@@ -344,7 +344,7 @@ export class Session {
   ack(packet: ReceivedPublish, reasonCode: number, now: number): void {
     if (this.state !== CONNECTED || packet.qos === 0) return;
     const id = packet.messageId as number;
-    if (!this.inbound.takeUnacked(id)) return;
+    if (!this.inbound.takeUnacked(packet)) return;
     if (packet.qos === 2 && reasonCode < 0x80) {
       this.inbound.awaitRelease(id);
       this.persist.saveIncoming(id);
@@ -435,7 +435,7 @@ export class Session {
     if (this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
     if (p.qos === 1) {
-      if (this.options.manualAcks) this.inbound.addUnacked(id);
+      if (this.options.manualAcks) this.inbound.addUnacked(p);
       else this.emitAck(PUBACK, id, 0, now);
     } else if (p.qos === 2) {
       if (this.inbound.awaitingRelease(id)) {
@@ -447,7 +447,7 @@ export class Session {
         throw mqttError(RECEIVE_MAXIMUM_EXCEEDED, 'server exceeded our Receive Maximum');
       }
       if (this.options.manualAcks) {
-        this.inbound.addUnacked(id);
+        this.inbound.addUnacked(p);
       } else {
         this.inbound.awaitRelease(id);
         this.persist.saveIncoming(id);

@@ -146,6 +146,21 @@ describe('receiving', () => {
       expect(messages(h.events())).toEqual(['in/t=a']);
     });
 
+    it('an ack for a message of an earlier connection never acknowledges a new message with the same id', () => {
+      const h = new Harness({ manualAcks: true, clean: false });
+      h.connect();
+      h.serverSends(pub(1, 1, 'old'));
+      const [old] = h.events() as MessageEvent[];
+      h.drop();
+      h.connect(true);
+      h.serverSends(pub(1, 1, 'new'));
+      const [fresh] = h.events() as MessageEvent[];
+      h.session.ack(old.packet, 0, h.now);
+      expect(h.sent()).toEqual([]);
+      h.session.ack(fresh.packet, 0, h.now);
+      expect(h.sent()).toEqual([{ type: PUBACK, messageId: 1 }]);
+    });
+
     it('refuses a message with a reason code (MQTT 5)', () => {
       const h = new Harness({ protocolVersion: 5, manualAcks: true });
       h.connect();
