@@ -486,6 +486,16 @@ describe('mqtt-packet bugs the differential tests step around', () => {
     expect(hex(encode({ type: PUBACK, messageId: 1, properties: { userProperties: [] } }, 5))).toBe('40020001');
   });
 
+  it('mqtt-packet misreads an MQTT 5 DISCONNECT with Remaining Length 0 followed by another packet (firmqtt does not)', () => {
+    // parser.js _parseDisconnect tests the bytes buffered (_list.length), not the packet's
+    // length, so `E0 00` takes the next packet's first byte for its reason code. The
+    // differential tests give mqtt-packet one packet per parser, so they never hit it.
+    const stream = Buffer.from('e000' + 'c000', 'hex');
+    const r = mqttPacketParse(stream, 5);
+    expect(r.error).not.toBeNull();
+    expect(firmqttDecodeAll(stream, 5, false)).toEqual([canonicalKey({ type: DISCONNECT }, 5), canonicalKey({ type: 12 }, 5)]);
+  });
+
   it('mqtt-packet cannot parse an AUTH with Remaining Length 0 (firmqtt can)', () => {
     const r = mqttPacketParse(Buffer.from('f000', 'hex'), 5);
     expect(r.error).not.toBeNull();
