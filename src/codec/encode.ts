@@ -131,8 +131,9 @@ function topicSlot(t: string): number {
  * new topic. encodedLength() never guesses.
  */
 let guessAscii = false;
-/** The topic measured last was guessed to be ASCII. */
+/** The topic measured last was guessed to be ASCII, and its length in UTF-16 units. */
 let topicGuessed = false;
+let guessedUnits = 0;
 
 /** Measures and validates a PUBLISH Topic Name (or finds it in the cache); returns its byte length. */
 function measureTopic(topic: string): number {
@@ -156,6 +157,7 @@ function measureTopic(topic: string): number {
     if (n > 0xffff) throw malformed('topic is longer than 65535 bytes');
     if (topic.indexOf('\u0000') >= 0) throw malformed('topic has U+0000'); // [MQTT-1.5.4-2]
     topicGuessed = true;
+    guessedUnits = n;
   } else {
     n = stringLength(topic, 'topic');
   }
@@ -369,6 +371,7 @@ function measureAuth(p: AuthPacket, v: ProtocolVersion): number {
 function measure(p: Packet, v: ProtocolVersion): number {
   if (v !== 3 && v !== 4 && v !== 5) throw protocolError('protocolVersion must be 3, 4 or 5');
   if (p === null || typeof p !== 'object') throw protocolError('not a packet');
+  topicGuessed = false;
   let len: number;
   switch (p.type) {
     case PUBLISH:
@@ -571,23 +574,27 @@ export function encodedLength(packet: Packet, protocolVersion: ProtocolVersion):
  * Encodes `packet` into `buf` from `pos` on and returns the end position, or -1 when the
  * packet does not fit: a result, not a throw (coreMQTT MQTTNoMemory), and nothing is
  * written. Throws an MqttError for a packet that cannot be encoded; that is found before
- * anything is written, except for a bad non-ASCII PUBLISH topic (a lone surrogate, or
- * more than 65535 bytes once encoded), found while copying the topic (it was guessed
- * ASCII) after part of the packet was written; and if even the guessed size does not
- * fit, such a packet gets -1 rather than the throw. Never writes outside
+ * anything is written, except for a non-ASCII PUBLISH topic with a lone surrogate or of
+ * more than 65535 bytes once encoded, found while the topic is copied (it was guessed
+ * ASCII), after part of the packet was written. Never writes outside
  * buf[pos, pos + size of the packet).
  */
 export function encodeInto(packet: Packet, protocolVersion: ProtocolVersion, buf: Uint8Array, pos: number): number {
   guessAscii = true;
   let rem = measure(packet, protocolVersion);
-  for (;;) {
-    // a guessed size is never above the real one, so "does not fit" is final
-    if (!(pos >= 0) || pos + 1 + varIntLength(rem) + rem > buf.length) return -1;
-    const end = write(buf, pos, packet, protocolVersion, rem);
-    if (end >= 0) return end;
-    guessAscii = false; // the topic was not ASCII: measure it exactly, write again
+  // A topic guessed ASCII may be up to 2 bytes per UTF-16 unit longer (and the Remaining
+  // Length up to 3 bytes longer): guess only when even that fits, so that a wrong guess
+  // never leaves a partial packet behind a -1.
+  if (topicGuessed && !(pos >= 0 && pos + 4 + varIntLength(rem) + rem + 2 * guessedUnits <= buf.length)) {
+    guessAscii = false;
     rem = measure(packet, protocolVersion);
   }
+  if (!(pos >= 0) || pos + 1 + varIntLength(rem) + rem > buf.length) return -1;
+  const end = write(buf, pos, packet, protocolVersion, rem);
+  if (end >= 0) return end;
+  guessAscii = false; // the topic was not ASCII: measure it exactly, write again (it fits)
+  rem = measure(packet, protocolVersion);
+  return write(buf, pos, packet, protocolVersion, rem);
 }
 
 /**

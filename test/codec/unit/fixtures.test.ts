@@ -569,8 +569,8 @@ describe('MQTT 5.0 fixtures', () => run(V5));
 
 describe('every packet type and every property is covered by a fixture', () => {
   it('has all 14 MQTT 3.1.1 types and all 15 MQTT 5 types', () => {
-    const t4 = new Set(V4.map((f) => f.packet.type));
-    const t5 = new Set(V5.map((f) => f.packet.type));
+    const t4 = new Set<number>(V4.map((f) => f.packet.type));
+    const t5 = new Set<number>(V5.map((f) => f.packet.type));
     for (let t = 1; t <= 14; t++) expect(t4.has(t), `v4 type ${t}`).toBe(true);
     for (let t = 1; t <= 15; t++) expect(t5.has(t), `v5 type ${t}`).toBe(true);
   });
