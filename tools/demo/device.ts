@@ -1,11 +1,12 @@
 // A simulated ESP32 sensor node running firmqtt: the shape of a real firmware sketch.
 // It announces itself with a retained status ('online', and a retained Last Will
-// 'offline' for when it dies), publishes telemetry at QoS 1 on a timer, and obeys two
-// commands: devices/<id>/cmd/led (on | off) and devices/<id>/cmd/interval (ms).
+// 'offline' for when it dies), publishes telemetry at QoS 1 on a timer, obeys two
+// commands routed from devices/<id>/cmd/{command} (led: on | off, interval: ms), and
+// answers status requests on devices/<id>/rpc/status.
 // Telemetry keeps being produced while the link is down; firmqtt queues it and sends it
 // after the reconnect, which the log shows.
-import { connect } from '../../targets/node/index';
-import type { MqttClient } from '../../targets/node/index';
+import { connect, withRoutes } from '../../targets/node/index';
+import type { RoutedClient } from '../../targets/node/index';
 import { log } from './log';
 
 const MIN_INTERVAL = 200;
@@ -20,7 +21,7 @@ export interface DeviceStats {
 export class Device {
   readonly id: string;
   readonly stats: DeviceStats = { published: 0, acknowledged: 0, reconnects: 0 };
-  private readonly client: MqttClient;
+  private readonly client: RoutedClient;
   private interval = 1000;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private led = false;
@@ -31,12 +32,17 @@ export class Device {
 
   constructor(url: string, id: string) {
     this.id = id;
-    this.client = connect(url, {
+    this.client = withRoutes(connect(url, {
       clientId: id,
       keepalive: 10,
       reconnectPeriod: 1000,
       will: { topic: this.topic('status'), payload: 'offline', qos: 1, retain: true },
-    });
+    }));
+    // Routes subscribe for themselves (and again after a reconnect to a server without
+    // our session); {command} arrives as ctx.params.command.
+    this.client.route(this.topic('cmd/{command}'), (ctx) => this.onCommand(ctx.params.command, ctx.text()), { qos: 1 });
+    this.client.respond(this.topic('rpc/status'), () => ({ seq: this.seq, led: this.led, interval: this.interval }));
+    this.client.router.on('error', (e, info) => log('device', `route ${info.route}: ${e.message}`));
     this.client.on('connect', (connack) => {
       const again = this.stats.reconnects > 0;
       // The queue was flushed when CONNACK arrived: what it held is now in flight.
@@ -46,14 +52,7 @@ export class Device {
         ? `connected again after ${((Date.now() - this.wentOfflineAt) / 1000).toFixed(1)} s (session present: ${connack.sessionPresent}); ${resent} queued message(s) sent`
         : `connected to ${url} as ${id} (${version}, session present: ${connack.sessionPresent})`);
       this.client.publish(this.topic('status'), 'online', { qos: 1, retain: true });
-      if (!again) {
-        this.client.subscribe(this.topic('cmd/+'), { qos: 1 }, (err, granted) => {
-          if (err) log('device', `subscribe failed: ${err.message}`);
-          else log('device', `listening for commands on ${granted?.map((g) => `${g.topic} (QoS ${g.qos})`).join(', ')}`);
-        });
-      }
     });
-    this.client.on('message', (topic, payload) => this.onCommand(topic, payload.toString()));
     this.client.on('offline', () => {
       this.wentOfflineAt = Date.now();
       log('device', 'connection lost; telemetry will be queued until the link is back');
@@ -130,8 +129,7 @@ export class Device {
     if (offline) log('device', `telemetry #${seq} queued while offline (${this.client.queuedCount} waiting)`);
   }
 
-  private onCommand(topic: string, value: string): void {
-    const command = topic.slice(this.topic('cmd/').length);
+  private onCommand(command: string, value: string): void {
     if (command === 'led' && (value === 'on' || value === 'off')) {
       this.led = value === 'on';
       log('device', `command led=${value}: LED is ${value}`);

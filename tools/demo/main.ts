@@ -1,8 +1,8 @@
 // npm start: firmqtt end to end, with no setup.
 //
 // Starts an embedded broker (aedes, in-process, on a free port) unless MQTT_URL names
-// one, runs a simulated ESP32 sensor on firmqtt and an MQTT.js operator that watches it
-// and sends commands, cuts the device's connection once, and shows it coming back and
+// one, runs a simulated ESP32 sensor on firmqtt and an MQTT.js operator that watches it,
+// sends it commands (routed on the device) and asks it for its status (request/response), cuts the device's connection once, and shows it coming back and
 // delivering what it queued meanwhile. Runs DEMO_SECONDS (default 15; 0 = until Ctrl-C)
 // and exits 0.
 //
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   const script: [number, () => void][] = [
     [3000, () => operator.command(id, 'led', 'on')],
     [5000, () => operator.command(id, 'interval', '500')],
+    [6000, () => operator.status(id)],
     [7000, () => {
       if (broker.cut(id)) log('broker', `cutting ${id}'s connection (socket destroyed on the broker side)`);
       else log('broker', 'cannot cut a connection on an external broker; skipping the network failure');

@@ -1,13 +1,18 @@
 // The operator: a dashboard-like MQTT.js client on the other side of the broker. It
 // watches every device's status and telemetry and sends commands. Using MQTT.js here
-// shows firmqtt interoperating with the library it mirrors.
+// shows firmqtt interoperating with the library it mirrors. Status requests go through
+// a firmqtt client: on MQTT 3.1.1 (aedes) request/response rides in firmqtt's small
+// envelope, which MQTT.js does not speak.
 import { connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
+import { connect as firmqttConnect, withRoutes } from '../../targets/node/index';
+import type { RoutedClient } from '../../targets/node/index';
 import { log } from './log';
 
 export class Operator {
   telemetrySeen = 0;
   private readonly client: MqttClient;
+  private readonly rpc: RoutedClient;
 
   constructor(url: string) {
     this.client = connect(url, { clientId: 'operator', reconnectPeriod: 1000 });
@@ -28,6 +33,16 @@ export class Operator {
       }
     });
     this.client.on('error', (e) => log('operator', `error: ${e.message}`));
+    this.rpc = withRoutes(firmqttConnect(url, { clientId: 'operator-rpc' }));
+  }
+
+  /** Asks a device for its state (request/response) and logs the answer. */
+  status(device: string): void {
+    log('operator', `-> request devices/${device}/rpc/status`);
+    this.rpc.request(`devices/${device}/rpc/status`, '', { timeout: 2000 }).then(
+      (reply) => log('operator', `<- ${device} status ${reply.status}: ${reply.text()}`),
+      (e: Error) => log('operator', `status request failed: ${e.message}`),
+    );
   }
 
   command(device: string, name: string, value: string): void {
@@ -36,6 +51,6 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
-    await this.client.endAsync();
+    await Promise.all([this.client.endAsync(), this.rpc.endAsync()]);
   }
 }
