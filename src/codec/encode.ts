@@ -4,9 +4,12 @@
 // measure() validates the packet and returns its Remaining Length, scanning each string
 // once for its UTF-8 length; the caller then has an exact buffer (allocated, or its own)
 // and write() fills it with a pos cursor. Strings go into the buffer as UTF-8 directly
-// (writeString fills in the length prefix afterwards), so nothing is encoded twice.
+// (writeString fills in the length prefix afterwards), so nothing is encoded twice. A
+// PUBLISH topic, the one string in the hot path, is not even scanned twice: see the
+// topic cache and the ASCII guess below.
 //
-// A packet that cannot be encoded validly throws an MqttError and writes nothing:
+// A packet that cannot be encoded validly throws an MqttError (before anything is
+// written, but for one encodeInto() case documented there):
 //   0x81 Malformed Packet   QoS not 0..2, a string > 65535 bytes or with a lone
 //                           surrogate or U+0000, binary data > 65535 bytes, a property
 //                           not allowed in the packet type

@@ -216,7 +216,7 @@ export function propertiesLength(props: Properties | undefined, bit: number): nu
         }
         break;
       case T_STRING:
-        // a Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14]
+        // a Response Topic is a Topic Name: no wildcards (§3.3.2.3.5)
         if (id === 0x08 && typeof v === 'string' && !isValidTopicName(v)) throw invalid(name, 'must not contain wildcards');
         len += 3 + stringLength(name, v);
         break;
@@ -342,7 +342,7 @@ export function readProperties(r: Reader, bit: number): Properties | undefined {
       case 0x08: {
         if (p.responseTopic !== undefined) throw duplicate(id);
         const t = r.str();
-        if (!isValidTopicName(t)) throw invalid(NAME[id], 'must not contain wildcards'); // [MQTT-3.3.2-14]
+        if (!isValidTopicName(t)) throw invalid(NAME[id], 'must not contain wildcards'); // (§3.3.2.3.5)
         p.responseTopic = t;
         break;
       }
