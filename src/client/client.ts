@@ -615,7 +615,7 @@ export class MqttClient extends Emitter<ClientEvents> {
         if (n.call !== null) n.call(n.a, n.b, n.c);
         else (this.emit as unknown as UntypedEmit).call(this, n.event, n.a, n.b, n.c);
       }
-      this.notices.length = 0;
+      this.notices = []; // not .length = 0 (Espruino 2v29 quirk, DESIGN.md)
       this.noticeHead = 0;
     } finally {
       this.delivering = false;

@@ -186,7 +186,7 @@ export class Session {
     this.state = DISCONNECTED;
     this.connectDeadline = -1;
     this.pingDeadline = -1;
-    this.out.length = 0;
+    this.out = []; // not .length = 0: Espruino 2v29 then throws on indexed stores (DESIGN.md quirks)
     this.outHead = 0;
     this.outbox.markAllUnsent();
     this.cursor = this.outbox.seq(this.outbox.head);
@@ -232,7 +232,7 @@ export class Session {
     const b = this.out[this.outHead];
     this.out[this.outHead++] = EMPTY;
     if (this.outHead === this.out.length) {
-      this.out.length = 0;
+      this.out = [];
       this.outHead = 0;
     }
     return b;
@@ -244,7 +244,7 @@ export class Session {
     const e = this.events[this.evHead];
     this.events[this.evHead++] = NO_EVENT;
     if (this.evHead === this.events.length) {
-      this.events.length = 0;
+      this.events = [];
       this.evHead = 0;
     }
     return e;
