@@ -9,7 +9,7 @@
 // default max_inflight_messages 20) and aedes (a child process too, so the broker's work
 // does not share the clients' event loop; 2 cores: one for the broker, one for the
 // clients). messages/s = N / (time from the first publish call to the N-th message at
-// the subscriber); the median of --runs (3) runs per cell, the two libraries alternating
+// the subscriber); the median of --runs (5) runs per cell, the two libraries alternating
 // run by run. MQTT 3.1.1 on both brokers (aedes speaks nothing newer).
 //
 // - The subscriber is the same library as the publisher: each column is what a user gets
@@ -29,13 +29,15 @@
 // CONNACK and never acknowledges anything), publishes 100 warm-up messages, gc(); then
 // publishes 10,000 QoS 1 messages of 64 B (each a new Buffer, as an application would
 // make them) and waits until the sink has read every one of them off the socket (so no
-// bytes wait in socket buffers), gc(); cost = growth of heapUsed + arrayBuffers / 10,000.
+// bytes wait in socket buffers), gc(); cost = growth of heapUsed + arrayBuffers / 10,000;
+// the median of 3 such processes (the heap part varies by tens of bytes between them).
 // firmqtt gets maxInflight 65535 so all 10,000 are truly in flight (not queued).
 //
 // Prints a table, then as the last line one JSON object:
 //   {"rows":[{"broker","qos","firmqtt_mps","mqttjs_mps","ratio"}],
 //    "memory_bytes_per_inflight":{"firmqtt","mqttjs"}}
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
@@ -55,7 +57,7 @@ function option(name: string, fallback: string): string {
 }
 const QUICK = argv.includes('--quick');
 const N = Number(option('--n', QUICK ? '2000' : '20000'));
-const RUNS = Number(option('--runs', QUICK ? '1' : '3'));
+const RUNS = Number(option('--runs', QUICK ? '1' : '5'));
 const BROKERS = option('--brokers', 'mosquitto,aedes').split(',') as BrokerName[];
 const QOS_LIST = option('--qos', '0,1,2').split(',').map(Number) as QoS[];
 /** --libs firmqtt (or mqttjs) runs one library only, e.g. under --cpu-prof */
@@ -63,27 +65,10 @@ const LIBS = option('--libs', 'firmqtt,mqttjs').split(',') as Lib[];
 const WINDOW = 20;
 const PAYLOAD = 64;
 const MEMORY_N = 10000;
+const MEMORY_RUNS = 3;
 const WARMUP = 100;
-/** A run that has not finished by then counts as failed (a lost message, a stall). */
-const RUN_TIMEOUT_MS = 120000;
-
-// ---- child-process modes ------------------------------------------------------------
-
-if (argv[0] === '--aedes-server') {
-  const broker = await startAedes();
-  process.stdout.write(JSON.stringify({ port: broker.port }) + '\n');
-  // The parent ends us by closing stdin (or by a signal).
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    void broker.stop().then(() => process.exit(0));
-  });
-} else if (argv[0] === '--memory') {
-  const result = await measureMemory(argv[1] as Lib);
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(0);
-} else {
-  await main();
-}
+/** A run in which no message arrives for this long has lost messages or stalled: it fails. */
+const STALL_MS = 5000;
 
 // ---- throughput ---------------------------------------------------------------------
 
@@ -107,10 +92,30 @@ interface Sample {
   mps: number;
   /** CPU time of this process (publisher + subscriber, user + system) per message, µs */
   cpuUs: number;
+  /** CPU seconds per second of this process during the run */
+  clientBusy: number;
+  /** CPU seconds per second of the broker process during the run (Linux /proc; NaN elsewhere) */
+  brokerBusy: number;
 }
 
+/** User + system CPU seconds a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11], fields[12]: utime, stime (fields 14 and 15 of proc(5)), in clock ticks
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 /** One run; throws when the subscriber did not get N messages. */
-async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise<Sample> {
+async function runOnce(lib: Lib, broker: RunningBroker, qos: QoS, data: Buffer[]): Promise<Sample> {
+  const url = broker.url;
   const topic = `bench/${process.pid}/${++runSerial}`;
   const n = data.length;
   let received = 0;
@@ -118,6 +123,8 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
   let t1 = 0;
   let cpu0 = process.cpuUsage();
   let cpu1 = cpu0;
+  let broker0 = 0;
+  let broker1 = 0;
   let finish: () => void = () => {};
   const allIn = new Promise<void>((resolve) => {
     finish = resolve;
@@ -126,12 +133,23 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
     if (++received === n) {
       t1 = performance.now();
       cpu1 = process.cpuUsage(cpu0);
+      broker1 = cpuSeconds(broker.pid());
       finish();
     }
   };
+  let publisherState = (): string => '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${lib} QoS ${qos}: ${received} of ${n} messages after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+    let last = -1;
+    const check = () => {
+      if (received === last) {
+        reject(new Error(`${lib} QoS ${qos}: ${received} of ${n} messages, none for ${STALL_MS} ms; publisher: ${publisherState()}`));
+        return;
+      }
+      last = received;
+      timer = setTimeout(check, STALL_MS);
+    };
+    timer = setTimeout(check, STALL_MS);
   });
 
   if (lib === 'firmqtt') {
@@ -140,8 +158,10 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
     const pub: MqttClient = connect(url, Object.assign({ clientId: `bench-fpub-${runSerial}` }, opts));
     try {
       await Promise.all([waitEvent(sub, 'connect'), waitEvent(pub, 'connect')]);
+      publisherState = () => `connected ${pub.connected}, in flight ${pub.inflightCount}, queued ${pub.queuedCount}`;
       sub.on('message', onMessage);
       await sub.subscribeAsync(topic, { qos });
+      broker0 = cpuSeconds(broker.pid());
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       for (let i = 0; i < n; i++) pub.publish(topic, data[i], { qos });
@@ -158,6 +178,7 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
       await Promise.all([waitEvent(sub, 'connect'), waitEvent(pub, 'connect')]);
       sub.on('message', onMessage);
       await sub.subscribeAsync(topic, { qos });
+      broker0 = cpuSeconds(broker.pid());
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       if (qos === 0) {
@@ -165,13 +186,18 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
       } else {
         // The application window: at most WINDOW un-acked publishes outstanding.
         let next = 0;
+        let acked = 0;
+        publisherState = () => `connected ${pub.connected}, published ${next}, completed ${acked}, awaiting ack ${Object.keys((pub as unknown as { outgoing: object }).outgoing).length}`;
         const sendNext = (): void => {
           if (next >= n) return;
           pub.publish(topic, data[next++], { qos }, onAck);
         };
         // (The last acks may come after the subscriber has everything; end() then fails them.)
         const onAck = (error?: Error): void => {
-          if (error === undefined || error === null) sendNext();
+          if (error === undefined || error === null) {
+            acked++;
+            sendNext();
+          }
           else if (received < n) console.error(`MQTT.js publish failed: ${error.message}`);
         };
         for (let k = 0; k < WINDOW; k++) sendNext();
@@ -182,15 +208,44 @@ async function runOnce(lib: Lib, url: string, qos: QoS, data: Buffer[]): Promise
       await Promise.all([sub.endAsync(true), pub.endAsync(true)]);
     }
   }
-  return { mps: (n / (t1 - t0)) * 1000, cpuUs: (cpu1.user + cpu1.system) / n };
+  const seconds = (t1 - t0) / 1000;
+  return {
+    mps: n / seconds,
+    cpuUs: (cpu1.user + cpu1.system) / n,
+    clientBusy: (cpu1.user + cpu1.system) / 1e6 / seconds,
+    brokerBusy: (broker1 - broker0) / seconds,
+  };
 }
 
-/** NaN if any run failed: a run that lost a message has no rate. */
 function median(xs: number[]): number {
-  if (xs.length === 0 || xs.some((x) => Number.isNaN(x))) return NaN;
+  if (xs.length === 0) return NaN;
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface LibDetail {
+  mps: number;
+  cpuUs: number;
+  clientBusy: number;
+  brokerBusy: number;
+  /** runs that lost messages or stalled (left out of the medians) */
+  failed: number;
+}
+type Detail = Record<Lib, LibDetail>;
+
+function summarise(xs: Sample[], failed: number): LibDetail {
+  return {
+    mps: median(xs.map((x) => x.mps)),
+    cpuUs: median(xs.map((x) => x.cpuUs)),
+    clientBusy: median(xs.map((x) => x.clientBusy)),
+    brokerBusy: median(xs.map((x) => x.brokerBusy)),
+    failed,
+  };
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${Math.round(x * 100)}%` : 'n/a';
 }
 
 interface Row {
@@ -203,6 +258,7 @@ interface Row {
 
 interface RunningBroker {
   url: string;
+  pid(): number;
   stop(): Promise<void>;
 }
 
@@ -219,6 +275,7 @@ async function startAedesProcess(): Promise<RunningBroker> {
   });
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: () => child.pid ?? 0,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.stdin!.end();
@@ -230,7 +287,7 @@ async function startAedesProcess(): Promise<RunningBroker> {
 async function startBroker(name: BrokerName): Promise<RunningBroker> {
   if (name === 'aedes') return startAedesProcess();
   const m = await startMosquitto();
-  return { url: m.url, stop: () => m.stop() };
+  return { url: m.url, pid: () => m.pid(), stop: () => m.stop() };
 }
 
 function fmt(x: number): string {
@@ -240,7 +297,7 @@ function fmt(x: number): string {
 async function main(): Promise<void> {
   const data = payloads(N);
   const rows: Row[] = [];
-  const cpu: { firmqtt: number; mqttjs: number }[] = [];
+  const details: Detail[] = [];
   const notes: string[] = [];
   console.log(`firmqtt vs MQTT.js end to end: ${N.toLocaleString('en-US')} x ${PAYLOAD} B, median of ${RUNS} run(s), MQTT 3.1.1, node ${process.version}`);
   for (const brokerName of BROKERS) {
@@ -252,18 +309,19 @@ async function main(): Promise<void> {
     try {
       // One unrecorded warm-up run per library (JIT, connection setup paths), QoS 1.
       const warm = data.slice(0, Math.min(N, 5000));
-      for (const lib of LIBS) await runOnce(lib, broker.url, 1, warm).catch(() => undefined);
+      for (const lib of LIBS) await runOnce(lib, broker, 1, warm).catch(() => undefined);
       for (const qos of QOS_LIST) {
         const samples: Record<Lib, Sample[]> = { firmqtt: [], mqttjs: [] };
+        const failures: Record<Lib, number> = { firmqtt: 0, mqttjs: 0 };
         for (let r = 0; r < RUNS; r++) {
           const order: Lib[] = r % 2 === 0 ? ['firmqtt', 'mqttjs'] : ['mqttjs', 'firmqtt'];
           for (const lib of order) {
             if (!LIBS.includes(lib)) continue;
             try {
-              samples[lib].push(await runOnce(lib, broker.url, qos, data));
+              samples[lib].push(await runOnce(lib, broker, qos, data));
             } catch (e) {
               notes.push(`${brokerName} QoS ${qos} ${lib} run ${r + 1}: ${(e as Error).message}`);
-              samples[lib].push({ mps: NaN, cpuUs: NaN });
+              failures[lib]++;
             }
           }
         }
@@ -271,12 +329,17 @@ async function main(): Promise<void> {
         const j = median(samples.mqttjs.map((x) => x.mps));
         const row: Row = { broker: brokerName, qos, firmqtt_mps: Math.round(f), mqttjs_mps: Math.round(j), ratio: Math.round((f / j) * 100) / 100 };
         rows.push(row);
-        const fc = median(samples.firmqtt.map((x) => x.cpuUs));
-        const jc = median(samples.mqttjs.map((x) => x.cpuUs));
-        cpu.push({ firmqtt: fc, mqttjs: jc });
-        console.log(`  ${brokerName.padEnd(9)} QoS ${qos}: firmqtt ${fmt(f).padStart(8)} msg/s  MQTT.js ${fmt(j).padStart(8)} msg/s  x${row.ratio.toFixed(2)}`
-          + `   runs: firmqtt [${samples.firmqtt.map((x) => fmt(x.mps)).join(', ')}] MQTT.js [${samples.mqttjs.map((x) => fmt(x.mps)).join(', ')}]`
-          + `   CPU µs/msg: firmqtt ${fc.toFixed(1)} MQTT.js ${jc.toFixed(1)}`);
+        const detail: Detail = {
+          firmqtt: summarise(samples.firmqtt, failures.firmqtt),
+          mqttjs: summarise(samples.mqttjs, failures.mqttjs),
+        };
+        details.push(detail);
+        console.log(`  ${brokerName} QoS ${qos}: x${row.ratio.toFixed(2)}`);
+        for (const lib of LIBS) {
+          const d = detail[lib];
+          console.log(`    ${lib.padEnd(8)} ${fmt(d.mps).padStart(7)} msg/s  runs [${samples[lib].map((x) => fmt(x.mps)).join(', ')}]${d.failed > 0 ? ` + ${d.failed} failed` : ''}`
+            + `  client CPU ${d.cpuUs.toFixed(1)} µs/msg, busy ${pct(d.clientBusy)}; broker busy ${pct(d.brokerBusy)}`);
+        }
       }
     } finally {
       await broker.stop();
@@ -284,26 +347,34 @@ async function main(): Promise<void> {
   }
 
   const memory: Record<Lib, number> = { firmqtt: NaN, mqttjs: NaN };
+  const memoryRuns: Record<Lib, number[]> = { firmqtt: [], mqttjs: [] };
   for (const lib of ['firmqtt', 'mqttjs'] as Lib[]) {
     if (!LIBS.includes(lib) || argv.includes('--no-memory')) continue;
     try {
-      memory[lib] = (await memoryChild(lib)).perMessage;
+      // The heap part varies by a few tens of bytes from process to process: median of 3.
+      const runs: number[] = [];
+      for (let k = 0; k < MEMORY_RUNS; k++) runs.push((await memoryChild(lib)).perMessage);
+      memory[lib] = median(runs);
+      memoryRuns[lib] = runs;
     } catch (e) {
       notes.push(`memory ${lib}: ${(e as Error).message}`);
     }
   }
 
   console.log('');
-  console.log('| broker    | QoS | firmqtt msg/s | MQTT.js msg/s | firmqtt / MQTT.js | CPU µs/msg firmqtt | CPU µs/msg MQTT.js | CPU MQTT.js / firmqtt |');
-  console.log('|-----------|-----|---------------|---------------|-------------------|--------------------|--------------------|-----------------------|');
+  console.log('| broker    | QoS | firmqtt msg/s | MQTT.js msg/s | firmqtt / MQTT.js | client CPU µs/msg firmqtt / MQTT.js | client busy firmqtt / MQTT.js | broker busy firmqtt / MQTT.js |');
+  console.log('|-----------|-----|---------------|---------------|-------------------|-------------------------------------|-------------------------------|-------------------------------|');
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    const c = cpu[i];
+    const d = details[i];
+    const failed = d.firmqtt.failed + d.mqttjs.failed > 0 ? ` (failed runs: firmqtt ${d.firmqtt.failed}, MQTT.js ${d.mqttjs.failed})` : '';
     console.log(`| ${r.broker.padEnd(9)} | ${r.qos}   | ${fmt(r.firmqtt_mps).padStart(13)} | ${fmt(r.mqttjs_mps).padStart(13)} | ${r.ratio.toFixed(2).padStart(17)} `
-      + `| ${c.firmqtt.toFixed(1).padStart(18)} | ${c.mqttjs.toFixed(1).padStart(18)} | ${(c.mqttjs / c.firmqtt).toFixed(2).padStart(21)} |`);
+      + `| ${`${d.firmqtt.cpuUs.toFixed(1)} / ${d.mqttjs.cpuUs.toFixed(1)}`.padStart(35)} | ${`${pct(d.firmqtt.clientBusy)} / ${pct(d.mqttjs.clientBusy)}`.padStart(29)} `
+      + `| ${`${pct(d.firmqtt.brokerBusy)} / ${pct(d.mqttjs.brokerBusy)}`.padStart(29)} |${failed}`);
   }
   console.log('');
-  console.log(`memory per in-flight QoS 1 message (${PAYLOAD} B payload, ${MEMORY_N.toLocaleString('en-US')} unacknowledged): firmqtt ${Math.round(memory.firmqtt)} B, MQTT.js ${Math.round(memory.mqttjs)} B`);
+  console.log(`memory per in-flight QoS 1 message (${PAYLOAD} B payload, ${MEMORY_N.toLocaleString('en-US')} unacknowledged, median of ${MEMORY_RUNS} processes): `
+    + `firmqtt ${Math.round(memory.firmqtt)} B [${memoryRuns.firmqtt.map(Math.round).join(', ')}], MQTT.js ${Math.round(memory.mqttjs)} B [${memoryRuns.mqttjs.map(Math.round).join(', ')}]`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(JSON.stringify({
     rows,
@@ -439,4 +510,23 @@ async function measureMemory(lib: Lib): Promise<MemoryResult> {
   await close();
   sink.close();
   return { lib, perMessage: heapUsed + arrayBuffers, heapUsed, arrayBuffers };
+}
+
+// ---- entry: the bench, or one of its child processes ---------------------------------
+// (At the end of the module, so every constant above is initialised when it runs.)
+
+if (argv[0] === '--aedes-server') {
+  const broker = await startAedes();
+  process.stdout.write(JSON.stringify({ port: broker.port }) + '\n');
+  // The parent ends us by closing stdin (or by a signal).
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    void broker.stop().then(() => process.exit(0));
+  });
+} else if (argv[0] === '--memory') {
+  const result = await measureMemory(argv[1] as Lib);
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(0);
+} else {
+  await main();
 }
