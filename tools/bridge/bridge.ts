@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { CONNECT, FrameScanner, findConnect } from './frames';
+import { CONNECT, DISCONNECT, FrameScanner, findConnect } from './frames';
 
 export interface BridgeOptions {
   /** the serial device: /dev/ttyUSB0, COM3 */
@@ -41,7 +41,7 @@ export interface BridgeStats {
   connects: number;
   /** broker connections that reached the broker */
   brokerConnections: number;
-  /** broker connections closed by the broker or the network (not by a new CONNECT or stop()) */
+  /** broker connections closed by the broker or the network (not after the board's DISCONNECT, a new CONNECT or stop()) */
   brokerCloses: number;
   /** connection attempts that failed (broker unavailable) */
   brokerFailures: number;
@@ -78,6 +78,8 @@ interface BrokerConnection {
   /** closed by the bridge (a newer CONNECT, framing lost, stop()): not reported as a broker close */
   dropped: boolean;
   error: Error | null;
+  /** the last packet the board sent on it was a DISCONNECT: a close is the normal end */
+  disconnected: boolean;
 }
 
 const SYNC = 0;
@@ -246,7 +248,10 @@ export class SerialBridge extends EventEmitter {
         this.forward(chunk.subarray(segment, i));
         segment = i;
         this.openConnection();
-      } else if (s.type === 0) {
+      } else if (this.conn !== null) {
+        this.conn.disconnected = s.type === DISCONNECT;
+      }
+      if (s.type === 0) {
         // Type 0 is reserved: no client sends it. The framing is lost (noise, a reset board).
         this.forward(chunk.subarray(segment, i));
         this.framingLost('a packet of reserved type 0');
@@ -310,7 +315,7 @@ export class SerialBridge extends EventEmitter {
       ? tls.connect(Object.assign({ servername: net.isIP(b.host) === 0 ? b.host : undefined }, this.options.tls, { host: b.host, port: b.port }))
       : net.connect({ host: b.host, port: b.port });
     socket.setNoDelay(true);
-    const c: BrokerConnection = { id: this.nextId++, socket, connected: false, dropped: false, error: null };
+    const c: BrokerConnection = { id: this.nextId++, socket, connected: false, dropped: false, error: null, disconnected: false };
     this.conn = c;
     this.dropping = false;
     this.log(`bridge: CONNECT from the serial side: opening broker connection #${c.id} to ${b.host}:${b.port}`);
@@ -345,6 +350,11 @@ export class SerialBridge extends EventEmitter {
       const why = c.error === null ? 'closed' : (c.error as NodeJS.ErrnoException).code ?? c.error.message;
       this.log(`bridge: broker ${b.host}:${b.port} unavailable (${why}): dropping this session; the board will retry`);
       this.emit('broker-unavailable', c.id, c.error);
+      return;
+    }
+    if (c.disconnected && c.error === null) {
+      this.log(`bridge: broker connection #${c.id} ended (the board sent DISCONNECT)`);
+      this.emit('broker-close', c.id, null);
       return;
     }
     this.stats.brokerCloses++;

@@ -63,6 +63,9 @@ export async function chaos(argv: string[]): Promise<number> {
   });
   process.stdout.write(formatReport(report) + '\n');
   const ok = requirementsMet(report.result) && report.unexpected === 0;
+  if (!ok || report.problems.length > 0 || process.env.CHAOS_VERBOSE === '1') {
+    process.stderr.write('chaos: timeline\n' + report.timeline.join('\n') + '\n');
+  }
   if (!ok) process.stderr.write('chaos: FAILED: messages were lost at QoS 1/2 or duplicated at QoS 2\n');
   return ok ? 0 : 1;
 }

@@ -90,6 +90,8 @@ export interface ChaosReport {
   unexpected: number;
   /** problems that are not counts (publish errors, a publisher that never finished) */
   problems: string[];
+  /** what happened when (ms since the start): faults, restarts, connections, QoS 2 duplicates */
+  timeline: string[];
 }
 
 /** What the issue requires of a run. */
@@ -209,6 +211,12 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
   const random = mulberry32(seed);
   const started = Date.now();
   const problems: string[] = [];
+  const timeline: string[] = [];
+  const trace = (line: string) => {
+    if (timeline.length < 5000) timeline.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`);
+  };
+  /** first delivery of each QoS 2 number: time, packet id, DUP flag (to explain a duplicate) */
+  const firstQ2: { [seq: number]: string } = {};
   const work = mkdtempSync(join(tmpdir(), 'firmqtt-chaos-'));
   // The bundle must resolve npm packages from the repository: keep it under .cache.
   const root = repoRoot();
@@ -253,6 +261,13 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
     subProxy = new FaultProxy({ target: broker.port, fragmentDelay: 0 });
     await pubProxy.start();
     await subProxy.start();
+    for (const [name, px] of [['pub', pubProxy], ['sub', subProxy]] as const) {
+      px.on('connection', (c: { id: number }) => trace(`${name} proxy: #${c.id} open`));
+      px.on('close', (c: { id: number }) => trace(`${name} proxy: #${c.id} closed`));
+      px.on('cut', (c: { id: number }) => trace(`${name} proxy: #${c.id} CUT`));
+      px.on('stall', (c: { id: number }) => trace(`${name} proxy: #${c.id} STALLED`));
+      px.on('corrupt', (c: { id: number }) => trace(`${name} proxy: #${c.id} CORRUPTED a header`));
+    }
 
     // ---- the subscriber -----------------------------------------------------------------
     const sub = connect(subProxy.url, {
@@ -276,13 +291,22 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
         problems.push(`unexpected message on ${topic} at QoS ${packet.qos}`);
         return;
       }
-      tallies[qos].add(Number(m[2]));
+      const seq = Number(m[2]);
+      if (qos === 2) {
+        const what = `id ${packet.messageId} dup ${packet.dup ? 1 : 0}`;
+        if (firstQ2[seq] === undefined) firstQ2[seq] = `${Date.now() - started} ms ${what}`;
+        else trace(`subscriber: QoS 2 #${seq} delivered AGAIN (${what}); first at ${firstQ2[seq]}`);
+      }
+      tallies[qos].add(seq);
     });
     let subErrors = 0;
     sub.on('error', (e: Error) => {
       subErrors++;
       if (process.env.CHAOS_VERBOSE === '1') log(`subscriber: ${e.message}`);
     });
+    sub.on('connect', (ack) => trace(`subscriber: connected (session present ${ack.sessionPresent})`));
+    sub.on('offline', () => trace('subscriber: offline'));
+    sub.on('error', (e: Error) => trace(`subscriber: error ${e.message}`));
     await new Promise<void>((res) => sub.once('connect', () => res()));
     await sub.subscribeAsync('chaos/#', { qos: 2 });
 
@@ -317,6 +341,7 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
           progress = (sentQ1 + sentQ2) / (2 * messages);
         } else if (m.type === 'started') {
           log(`chaos: publisher started (pid ${c.pid}) at q1=${m.q1} q2=${m.q2} with ${m.restored} message(s) restored from its store`);
+          trace(`publisher: started at q1=${m.q1} q2=${m.q2}, ${m.restored} restored`);
         } else if (m.type === 'error') {
           problems.push(`publisher: ${m.message}`);
         } else if (m.type === 'done') {
@@ -344,6 +369,7 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
       const proxy = proxies[p];
       if (proxy.connections.length === 0) return;
       const r = random();
+      trace(`${p} proxy: fault r=${r.toFixed(2)}`);
       if (r < 0.25) {
         // Lands anywhere, mostly inside a packet.
         proxy.cutAfter({ bytes: Math.floor(random() * 3000) });
@@ -382,7 +408,9 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
       if (restartAt.length > 0 && progress >= restartAt[0]) {
         restartAt.shift();
         log(`chaos: restarting Mosquitto at ${Math.round(progress * 100)}% (SIGTERM: it saves its database)`);
+        trace('broker: restarting');
         await broker.restart('SIGTERM');
+        trace('broker: up again');
         brokerRestartsDone++;
         continue;
       }
@@ -391,6 +419,7 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
         const c = child;
         log(`chaos: killing the publisher (SIGKILL, pid ${c.pid}) at ${Math.round(progress * 100)}%`);
         const exited = new Promise<void>((res) => c.once('exit', () => res()));
+        trace(`publisher: SIGKILL at q1=${sentQ1} q2=${sentQ2}`);
         c.kill('SIGKILL');
         await exited;
         await sleep(300);
@@ -483,6 +512,7 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
     faultKinds: faultKinds(),
     unexpected: tallies[1].unexpected + tallies[2].unexpected,
     problems,
+    timeline,
   };
 }
 
