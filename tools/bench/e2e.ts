@@ -259,6 +259,8 @@ interface Row {
 interface RunningBroker {
   url: string;
   pid(): number;
+  /** what the broker logged about dropping messages since the last call */
+  drops(): string[];
   stop(): Promise<void>;
 }
 
@@ -276,6 +278,7 @@ async function startAedesProcess(): Promise<RunningBroker> {
   return {
     url: `mqtt://127.0.0.1:${port}`,
     pid: () => child.pid ?? 0,
+    drops: () => [],
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.stdin!.end();
@@ -287,7 +290,14 @@ async function startAedesProcess(): Promise<RunningBroker> {
 async function startBroker(name: BrokerName): Promise<RunningBroker> {
   if (name === 'aedes') return startAedesProcess();
   const m = await startMosquitto();
-  return { url: m.url, pid: () => m.pid(), stop: () => m.stop() };
+  let seen = 0;
+  const drops = (): string[] => {
+    const lines = m.log().split('\n');
+    const fresh = lines.slice(Math.min(seen, lines.length));
+    seen = lines.length;
+    return fresh.filter((l) => /dropp/i.test(l)).map((l) => l.replace(/^\d+: /, ''));
+  };
+  return { url: m.url, pid: () => m.pid(), drops, stop: () => m.stop() };
 }
 
 function fmt(x: number): string {
@@ -317,10 +327,13 @@ async function main(): Promise<void> {
           const order: Lib[] = r % 2 === 0 ? ['firmqtt', 'mqttjs'] : ['mqttjs', 'firmqtt'];
           for (const lib of order) {
             if (!LIBS.includes(lib)) continue;
+            broker.drops();
             try {
               samples[lib].push(await runOnce(lib, broker, qos, data));
             } catch (e) {
-              notes.push(`${brokerName} QoS ${qos} ${lib} run ${r + 1}: ${(e as Error).message}`);
+              const drops = broker.drops();
+              notes.push(`${brokerName} QoS ${qos} ${lib} run ${r + 1}: ${(e as Error).message}`
+                + (drops.length > 0 ? `; the broker logged: ${[...new Set(drops)].join(' | ')}` : ''));
               failures[lib]++;
             }
           }
