@@ -2,17 +2,28 @@
 export interface BundleSpec {
   name: string;
   entry: string;
-  target: 'node' | 'espruino';
+  target: 'node' | 'espruino' | 'moddable';
   outfile?: string;
+  /** the lite flags (FIRMQTT_LITE): MQTT 3.1.1 only */
+  lite?: boolean;
+  /** minified bytes allowed; null = none */
+  budget?: number | null;
 }
 export interface BuiltBundle {
   name: string;
+  /** unminified output (Espruino: after the exports rewrite) */
   code: string;
+  /** minified output, as written to outfile */
+  minCode: string;
   minified: number;
   gzip: number;
+  metafile: unknown;
 }
 export const ESPRUINO_UNSUPPORTED: Record<string, boolean>;
 export const BUNDLES: BundleSpec[];
-export function targetOptions(target: string): Record<string, unknown>;
+export const ENFORCE_BUDGETS: boolean;
+export function targetOptions(target: string, lite?: boolean): Record<string, unknown>;
+export function espruinoExports(code: string): string;
 export function checkEspruinoOutput(code: string, name: string): void;
 export function buildBundle(spec: BundleSpec): Promise<BuiltBundle>;
+export function contributions(metafile: unknown, top: number): [string, number][];

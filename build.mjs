@@ -2,6 +2,12 @@
 //
 //   node build.mjs            build every bundle into dist/, print sizes and a JSON line
 //
+// Bundles: dist/node (ESM + .d.ts), dist/espruino (full + lite, one file each, loadable
+// with require() after Modules.addCached), dist/moddable (an ES module + manifest.json).
+// Each device bundle has a size budget (minified bytes). Until a budget is met the
+// build prints the overshoot and passes; set FIRMQTT_ENFORCE_BUDGETS=1 (or flip
+// `enforced` in BUDGETS) to make an overshoot fail the build.
+//
 // The Espruino bundle is the portability gate for src/ (../shared/DESIGN.md): esbuild
 // is told that the engine lacks the syntax Espruino lacks, so such syntax becomes a build
 // error naming file and line; a scan of the output then refuses what esbuild would
@@ -9,7 +15,8 @@
 // passed through untouched (labels, computed keys).
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -49,19 +56,49 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
   [/^\s*[A-Za-z_$][\w$]*:\s*(for|while|do)\b/m, 'a labeled loop'],
   [/[{,]\s*\[[^\]\n]+\]\s*:/, 'a computed property key'],
   [/\bclass\s+\w+\s+extends\s+Error\b/, 'class extends Error'],
+  // measured on 2v29: after `a.length = n`, every later `a[i] = x` throws "Assignment to a constant"
+  [/(?<!\bthis)\.length\s*=(?!=)/, 'array.length = n (Espruino 2v29 then throws on a[i] = x; assign a new array)'],
 ];
 
+/**
+ * Build-time flags (esbuild `define`), read in src/ through src/util/features.ts. The
+ * lite Espruino bundle turns off MQTT 5 so dead-code elimination drops it.
+ */
+const FLAGS_FULL = { DEBUG: 'false', FIRMQTT_LITE: 'false' };
+const FLAGS_LITE = { DEBUG: 'false', FIRMQTT_LITE: 'true' };
+
 /** esbuild options shared by every bundle of a target; also used by the gate test. */
-export function targetOptions(target) {
+export function targetOptions(target, lite) {
   const common = { bundle: true, write: false, logLevel: 'silent', legalComments: 'none' };
+  const define = lite ? FLAGS_LITE : FLAGS_FULL;
   if (target === 'espruino') {
-    return { ...common, platform: 'neutral', format: 'cjs', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define: { DEBUG: 'false' } };
+    // ESM out, then the export statement becomes `exports.x = y` (espruinoExports): no
+    // getters or defineProperty helpers as esbuild's cjs output has.
+    return { ...common, platform: 'neutral', format: 'esm', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define };
+  }
+  if (target === 'moddable') {
+    // XS is a modern engine; Moddable modules are ES modules.
+    return { ...common, platform: 'neutral', format: 'esm', target: 'es2022', define, external: ['timer', 'time', 'embedded:*'] };
   }
   if (target === 'node') {
     // npm packages (serialport, loaded only for serial:// URLs) stay imports, not bundled.
-    return { ...common, platform: 'node', format: 'esm', target: 'node18', packages: 'external', define: { DEBUG: 'false' } };
+    return { ...common, platform: 'node', format: 'esm', target: 'node18', packages: 'external', define };
   }
   throw new Error(`unknown target ${target}`);
+}
+
+/**
+ * Turns the ESM bundle's trailing `export { a as b, c };` into `exports.b = a;
+ * exports.c = c;`: what Espruino's module loader (and Modules.addCached) expects.
+ */
+export function espruinoExports(code) {
+  const m = /export\s*\{([^}]*)\}\s*;?\s*$/.exec(code);
+  if (m === null) return code;
+  const assigns = m[1].split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const [local, exported] = s.split(/\s+as\s+/);
+    return `exports.${exported === undefined ? local : exported}=${local};`;
+  });
+  return code.slice(0, m.index) + assigns.join('') + '\n';
 }
 
 /** Throws an Error listing every Espruino-incompatible construct left in `code`. */
@@ -77,36 +114,85 @@ export function checkEspruinoOutput(code, name) {
   if (problems.length) throw new Error('Espruino syntax gate:\n' + problems.join('\n'));
 }
 
-/** Builds one bundle; returns { name, code, minified, gzip }. Throws on build or gate errors. */
-export async function buildBundle({ name, entry, target, outfile }) {
-  const options = { ...targetOptions(target), entryPoints: [entry], absWorkingDir: root };
+/**
+ * Builds one bundle; returns { name, code, minCode, minified, gzip, metafile }. Throws
+ * on build or gate errors. `code` is the unminified output (after the exports rewrite).
+ */
+export async function buildBundle({ name, entry, target, outfile, lite }) {
+  const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root };
   const plain = await esbuild.build(options);
-  const code = plain.outputFiles[0].text;
-  if (target === 'espruino') checkEspruinoOutput(code, name);
-  const min = await esbuild.build({ ...options, minify: true });
-  const minCode = min.outputFiles[0].contents;
+  let code = plain.outputFiles[0].text;
+  if (target === 'espruino') {
+    checkEspruinoOutput(code, name);
+    code = espruinoExports(code);
+  }
+  const min = await esbuild.build({ ...options, minify: true, metafile: true });
+  let minCode = min.outputFiles[0].text;
+  if (target === 'espruino') minCode = espruinoExports(minCode);
+  const bytes = Buffer.from(minCode);
   if (outfile) {
     mkdirSync(dirname(`${root}/${outfile}`), { recursive: true });
-    writeFileSync(`${root}/${outfile}`, minCode);
+    writeFileSync(`${root}/${outfile}`, bytes);
   }
-  return { name, code, minified: minCode.length, gzip: gzipSync(minCode, { level: 9 }).length };
+  return { name, code, minCode, minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, metafile: min.metafile };
 }
 
-/** Every bundle firmqtt ships. */
+/**
+ * Every bundle firmqtt ships. `budget`: minified bytes allowed (issue #4); null = none.
+ */
 export const BUNDLES = [
-  { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js' },
-  { name: 'espruino', entry: 'src/index.ts', target: 'espruino', outfile: 'dist/espruino/firmqtt.js' },
+  { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js', budget: null },
+  { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
+  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
+  { name: 'moddable', entry: 'targets/moddable/device.ts', target: 'moddable', outfile: 'dist/moddable/firmqtt.js', budget: null },
 ];
+
+/** Whether an overshoot fails the build. Off until the budgets are met (see the header). */
+export const ENFORCE_BUDGETS = process.env.FIRMQTT_ENFORCE_BUDGETS === '1';
+
+/** The largest inputs of a bundle, from its metafile: [[path, bytes in output]]. */
+export function contributions(metafile, top) {
+  const out = Object.values(metafile.outputs)[0];
+  return Object.entries(out.inputs).map(([p, v]) => [p, v.bytesInOutput]).sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+
+/** dist/node/*.d.ts from targets/node/index.ts (tsc --emitDeclarationOnly). */
+function nodeDeclarations() {
+  const tsc = `${root}/node_modules/.bin/tsc`;
+  const args = ['-p', `${root}/targets/node/tsconfig.decl.json`];
+  const r = spawnSync(tsc, args, { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc declarations failed:\n${r.stdout}${r.stderr}`);
+  writeFileSync(`${root}/dist/node/firmqtt.d.ts`, "export * from './types/targets/node/index';\n");
+}
+
+/** dist/moddable: the module and a manifest an mcconfig project includes with one line. */
+function moddableManifest() {
+  mkdirSync(`${root}/dist/moddable`, { recursive: true });
+  copyFileSync(`${root}/targets/moddable/manifest.json`, `${root}/dist/moddable/manifest.json`);
+}
 
 async function main() {
   const rows = [];
+  const overshoots = [];
+  const verbose = process.argv.includes('--contributions');
   for (const b of BUNDLES) {
     const r = await buildBundle(b);
-    rows.push({ name: r.name, minified: r.minified, gzip: r.gzip });
+    rows.push({ name: r.name, minified: r.minified, gzip: r.gzip, budget: b.budget });
+    if (b.budget !== null && r.minified > b.budget) overshoots.push(`${b.name}: ${r.minified} B minified, budget ${b.budget} B, over by ${r.minified - b.budget} B`);
+    if (verbose) {
+      console.log(`${b.name}: largest inputs (minified bytes)`);
+      for (const [p, n] of contributions(r.metafile, 15)) console.log(`  ${String(n).padStart(7)}  ${p}`);
+    }
   }
-  console.log('bundle'.padEnd(16) + 'minified'.padStart(10) + 'gzip'.padStart(10));
-  for (const r of rows) console.log(r.name.padEnd(16) + String(r.minified).padStart(10) + String(r.gzip).padStart(10));
+  nodeDeclarations();
+  moddableManifest();
+  console.log('bundle'.padEnd(16) + 'minified'.padStart(10) + 'gzip'.padStart(10) + 'budget'.padStart(10));
+  for (const r of rows) {
+    console.log(r.name.padEnd(16) + String(r.minified).padStart(10) + String(r.gzip).padStart(10) + String(r.budget === null ? '-' : r.budget).padStart(10));
+  }
+  for (const o of overshoots) console.log(`OVER BUDGET ${o}${ENFORCE_BUDGETS ? '' : ' (not enforced yet: FIRMQTT_ENFORCE_BUDGETS=1 makes this fail)'}`);
   console.log(JSON.stringify({ bundles: rows }));
+  if (ENFORCE_BUDGETS && overshoots.length) process.exit(1);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
