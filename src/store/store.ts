@@ -23,6 +23,9 @@ export interface Store {
 /** The default store: a plain object, lost on restart. No Map: Espruino has none. */
 export class MemoryStore implements Store {
   private data: { [key: string]: Uint8Array };
+  // Espruino 2v29 cannot parse a class method named `delete` (SyntaxError "Got delete
+  // expected '}'"), so it is assigned to the prototype below (defineDelete).
+  declare delete: (key: string) => void;
   constructor() {
     this.data = {};
   }
@@ -32,12 +35,21 @@ export class MemoryStore implements Store {
   set(key: string, value: Uint8Array): void {
     this.data[key] = value;
   }
-  delete(key: string): void {
-    delete this.data[key];
-  }
   keys(prefix: string): string[] {
     const out: string[] = [];
     for (const k in this.data) if (k.indexOf(prefix) === 0) out.push(k);
     return out;
   }
 }
+
+/**
+ * Gives a Store class its `delete` method. A class body cannot declare it on Espruino
+ * (a reserved word as a method name: SyntaxError), a prototype assignment can.
+ */
+export function defineDelete<T>(cls: { prototype: T }, fn: (this: T, key: string) => void): void {
+  (cls.prototype as unknown as { [k: string]: unknown })['delete'] = fn;
+}
+
+defineDelete(MemoryStore, function (this: MemoryStore, key: string): void {
+  delete (this as unknown as { data: { [key: string]: Uint8Array } }).data[key];
+});
