@@ -2,11 +2,14 @@
 // survive a reset. Names are the session's keys (at most 28 characters: keep
 // storePrefix short). Storage cannot hold a zero-length file and the session stores
 // empty values (QoS 2 ids awaiting PUBREL), so each file is one marker byte + the value.
+import { defineDelete } from '../../src/store/store';
 import type { Store } from '../../src/store/store';
 import { espE, espRequire } from './espruino';
 
 export class StorageStore implements Store {
   private readonly storage: any;
+  /** defined on the prototype below: Espruino cannot parse a class method named delete */
+  declare delete: (key: string) => void;
 
   /** `storage` defaults to require('Storage'). */
   constructor(storage?: any) {
@@ -24,10 +27,6 @@ export class StorageStore implements Store {
     this.storage.write(key, '\x01' + espE().toString(value));
   }
 
-  delete(key: string): void {
-    this.storage.erase(key);
-  }
-
   keys(prefix: string): string[] {
     const all: string[] = this.storage.list();
     const out: string[] = [];
@@ -35,3 +34,7 @@ export class StorageStore implements Store {
     return out;
   }
 }
+
+defineDelete(StorageStore, function (this: StorageStore, key: string): void {
+  (this as unknown as { storage: any }).storage.erase(key);
+});
