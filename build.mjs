@@ -58,7 +58,7 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
   [/\bclass\s+\w+\s+extends\s+Error\b/, 'class extends Error'],
   // measured on 2v29: after `a.length = n`, every later `a[i] = x` throws "Assignment to a constant"
   // measured on 2v29: `class A { delete() {} }` is a SyntaxError (an object literal or a prototype assignment is not)
-  [/^\s+(?:static\s+)?(delete|new|in|typeof|void|default|return|switch|case|catch|throw|try|finally|import|export|for|if|do|while|with|var|let|const|class|function|this|break|continue|else|instanceof|super|yield|enum)\s*\([^)]*\)\s*\{/m, 'a class method named with a reserved word (assign it to the prototype: src/store/store.ts defineDelete)'],
+  [/^\s+(?:static\s+)?(delete|new|in|typeof|void|default|return|switch|case|catch|throw|try|finally|import|export|for|if|do|while|with|var|let|const|class|function|this|break|continue|else|instanceof|super|yield|enum)\([^)]*\)\s*\{/m, 'a class method named with a reserved word (assign it to the prototype: src/store/store.ts defineDelete)'],
   [/(?<!\bthis)\.length\s*=(?!=)/, 'array.length = n (Espruino 2v29 then throws on a[i] = x; assign a new array)'],
 ];
 
