@@ -31,7 +31,13 @@ export interface SessionOptions {
   connectTimeout?: number;
   /** ms to wait for PINGRESP before the connection is declared lost; default half the keep-alive, at most 10000 */
   pingTimeout?: number;
-  /** our limit on outgoing QoS 1/2 messages awaiting acknowledgement; default 32 */
+  /**
+   * our limit on outgoing QoS 1/2 messages awaiting acknowledgement. Default: 20 on MQTT
+   * 3.1.1, which cannot learn the server's limit, and 20 is Mosquitto's default
+   * max_inflight_messages: Mosquitto 2 acknowledges, then silently drops, a 3.1.1
+   * client's messages beyond it (measured: test/integration/burst.test.ts). On MQTT 5
+   * the server's Receive Maximum sets the window, so the default is 65535.
+   */
   maxInflight?: number;
   /** messages waiting to be sent (offline, or the in-flight window is full); default 1000 */
   maxQueued?: number;
@@ -105,7 +111,7 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
     properties: o.properties,
     connectTimeout: pick(o.connectTimeout, 30000),
     pingTimeout: pick(o.pingTimeout, Math.min(keepalive * 500, 10000)),
-    maxInflight: pick(o.maxInflight, 32),
+    maxInflight: pick(o.maxInflight, o.protocolVersion === 5 ? 65535 : 20),
     maxQueued: pick(o.maxQueued, 1000),
     maxQueuedBytes: pick(o.maxQueuedBytes, 1 << 20),
     outboxBlockSize: pick(o.outboxBlockSize, 4096),

@@ -259,7 +259,7 @@ export class Outbox {
     }
   }
 
-  /** Drops the freed front, or doubles the slot arrays when nothing is free there. */
+  /** Drops the freed front, or grows the slot arrays when little is free there. */
   private makeRoom(): void {
     const live = this.tail - this.head;
     if (this.head > 0 && live <= this.capacity / 2) {
@@ -275,7 +275,8 @@ export class Outbox {
       this.head = 0;
       return;
     }
-    const cap = this.capacity * 2;
+    // 1.5x, not 2x: the slack is paid per slot while many messages are held.
+    const cap = this.capacity + (this.capacity >> 1);
     this.ids = grow16(this.ids, cap);
     this.flags = grow8(this.flags, cap);
     const blk = new Int32Array(cap);
