@@ -1,0 +1,153 @@
+// The engine scenario on Espruino's Linux build (real interpreter, real `net`), for the
+// full and the lite bundle, through the firmqtt API and the MQTT-module create() shape,
+// with process.memory().usage at start, after loading, after connect and after the
+// scenario. Runs only when ESPRUINO_BIN points at an Espruino executable; CI has none,
+// so this suite skips there too and says why.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../build.mjs';
+import { runScenario, startScenarioEnv } from './scenario';
+import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
+
+const BIN = process.env.ESPRUINO_BIN;
+const available = BIN !== undefined && BIN !== '' && existsSync(BIN);
+const DEVICE_SCENARIO = readFileSync(new URL('./device/scenario.js', import.meta.url), 'utf8');
+
+/** Memory figures per run, printed at the end (BENCHMARKS.md "Engines"). */
+const memory: { run: string; start: number; loaded: number; connected: number; scenario: number }[] = [];
+
+class EspruinoDriver implements DeviceDriver {
+  events: DeviceEvent[] = [];
+  output = '';
+  private proc: ChildProcess;
+  private dir: string;
+  private control: Socket | null = null;
+
+  /**
+   * Commands reach the script over a TCP control connection it opens to `controlPort`
+   * (one line of JavaScript each): the Linux build's REPL does not read a piped stdin.
+   */
+  constructor(bundlePath: string, controlPort: number) {
+    this.dir = mkdtempSync(join(tmpdir(), 'fq-espruino-'));
+    const script = join(this.dir, 'main.js');
+    writeFileSync(script, [
+      'var ctl;',
+      "function report(e) { print('@@' + JSON.stringify(e)); }",
+      "function mem(label) { report({ ev: 'mem', label: label, usage: process.memory().usage }); }",
+      DEVICE_SCENARIO,
+      "mem('start');",
+      `Modules.addCached('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));`,
+      "var fq = require('firmqtt');",
+      "mem('loaded');",
+      'var ctlBuf = "";',
+      `require('net').connect({ host: '127.0.0.1', port: ${controlPort} }, function () { report({ ev: 'ready' }); }).on('data', function (d) {`,
+      '  ctlBuf += d; var i;',
+      "  while ((i = ctlBuf.indexOf('\\n')) >= 0) { var line = ctlBuf.slice(0, i); ctlBuf = ctlBuf.slice(i + 1); try { eval(line); } catch (e) { print('@@' + JSON.stringify({ ev: 'exception', error: String(e) })); } }",
+      '});',
+    ].join('\n'));
+    // stdin stays open (an idle pipe): Espruino's REPL exits at end of input
+    this.proc = spawn(BIN as string, [script], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const text = partial + chunk.toString('latin1');
+      this.output += chunk.toString('latin1');
+      const lines = text.split('\n');
+      partial = lines.pop() as string;
+      for (const line of lines) {
+        const m = /@@(\{.*\})\s*$/.exec(line);
+        if (m) this.events.push(JSON.parse(m[1]));
+      }
+    };
+    this.proc.stdout!.on('data', onData);
+    this.proc.stderr!.on('data', onData);
+  }
+
+  attach(socket: Socket): void {
+    this.control = socket;
+  }
+
+  async call(code: string): Promise<void> {
+    if (this.control === null) throw new Error('no control connection from Espruino');
+    this.control.write(code + '\n');
+  }
+
+  mem(label: string): number | undefined {
+    const e = this.events.find((x) => x.ev === 'mem' && x.label === label);
+    return e === undefined ? undefined : e.usage;
+  }
+
+  stop(): void {
+    this.proc.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const runs = [
+  { name: 'full bundle, firmqtt API', lite: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'full bundle, create() (MQTT module shape)', lite: false, start: (o: string) => `startCompat(fq, ${o}, report)` },
+  { name: 'lite bundle, firmqtt API', lite: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+];
+
+describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
+  const bundles: { [k: string]: string } = {};
+  let dir: string;
+  let server: Server;
+  let current: EspruinoDriver | null = null;
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      if (current !== null) current.attach(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    dir = mkdtempSync(join(tmpdir(), 'fq-espruino-bundles-'));
+    for (const lite of [false, true]) {
+      const b = await buildBundle({ name: lite ? 'espruino-lite' : 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', lite });
+      const p = join(dir, lite ? 'firmqtt-lite.js' : 'firmqtt.js');
+      writeFileSync(p, b.minCode);
+      bundles[lite ? 'lite' : 'full'] = p;
+    }
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+    if (memory.length) {
+      console.log('Espruino process.memory().usage (variables):');
+      for (const m of memory) console.log(`  ${m.run}: start ${m.start}, loaded ${m.loaded} (+${m.loaded - m.start}), connected ${m.connected} (+${m.connected - m.start} from start), after scenario ${m.scenario}`);
+    }
+  });
+
+  for (const run of runs) {
+    it(`runs the scenario: ${run.name}`, async () => {
+      const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}`;
+      const env: ScenarioEnv = await startScenarioEnv(prefix);
+      const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port);
+      current = dev;
+      try {
+        const t0 = Date.now();
+        while (!dev.events.some((e) => e.ev === 'ready')) {
+          if (Date.now() - t0 > 10000) throw new Error('Espruino did not load the bundle:\n' + dev.output.slice(-2000));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await runScenario(dev, env, prefix, run.start);
+        memory.push({ run: run.name, start: dev.mem('start')!, loaded: dev.mem('loaded')!, connected: dev.mem('connected')!, scenario: dev.mem('scenario')! });
+        expect(dev.output).not.toMatch(/Uncaught|ASSERT|Out of Memory/i);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);
+      } finally {
+        dev.stop();
+        await env.stop();
+      }
+    }, 60000);
+  }
+});
+
+describe.skipIf(available)('Espruino (ESPRUINO_BIN not set)', () => {
+  it.skip(`skipped: set ESPRUINO_BIN to an Espruino Linux executable to run the engine scenario (${BIN ? `${BIN} does not exist` : 'unset'}); CI has none, so it skips there too`, () => {});
+});
