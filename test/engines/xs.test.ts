@@ -1,0 +1,153 @@
+// The engine scenario on XS (the engine of Moddable, built by the @agoric/xsnap dev
+// dependency, so this always runs, CI included): the moddable bundle runs in an
+// xsnap-worker, with timers and TCP sockets supplied by this process (test/engines/xs/
+// host.js stands in for Moddable's Timer and ECMA-419 socket) and bridged to aedes.
+// Through both the firmqtt API and the ECMA-419 MQTT client class.
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetOptions } from '../../build.mjs';
+import { XsWorker, xsnapWorkerPath } from '../../tools/engines/xsnap';
+import { runScenario, startScenarioEnv } from './scenario';
+import type { DeviceDriver, DeviceEvent } from './scenario';
+
+const HOST = readFileSync(new URL('./xs/host.js', import.meta.url), 'utf8');
+const DEVICE_SCENARIO = readFileSync(new URL('./device/scenario.js', import.meta.url), 'utf8');
+
+/** The moddable target as a script (xsnap evaluates scripts): the same options as dist/moddable, IIFE format. */
+async function moddableScript(): Promise<string> {
+  const r = await esbuild.build({
+    ...(targetOptions('moddable') as esbuild.BuildOptions),
+    entryPoints: ['targets/moddable/index.ts'],
+    format: 'iife',
+    globalName: 'fq',
+    absWorkingDir: new URL('../..', import.meta.url).pathname,
+    minify: true,
+  });
+  // xsnap scripts do not make their top-level declarations global
+  return r.outputFiles![0].text.replace(/^("use strict";)?var fq\s*=/, 'globalThis.fq =');
+}
+
+/** Evaluates `code` and makes the named top-level functions (or variables) globals. */
+function globalScript(code: string, names: string[]): string {
+  return `(function () {\n${code}\n${names.map((n) => `globalThis.${n} = ${n};`).join('\n')}\n})();`;
+}
+
+class XsDriver implements DeviceDriver {
+  events: DeviceEvent[] = [];
+  readonly worker: XsWorker;
+  private timers = new Map<number, NodeJS.Timeout>();
+  private sockets = new Map<number, { socket: Socket; closedByXs: boolean }>();
+  private stopped = false;
+
+  constructor() {
+    const dec = new TextDecoder();
+    this.worker = new XsWorker({ onQuery: (bytes) => {
+      this.fromXs(JSON.parse(dec.decode(bytes)));
+      return new Uint8Array(0);
+    } });
+  }
+
+  /** Something for the script, later (never from inside a query: the worker is busy). */
+  private send(msg: object): void {
+    if (this.stopped) return;
+    this.worker.command(new TextEncoder().encode(JSON.stringify(msg))).catch((e: Error) => {
+      this.events.push({ ev: 'exception', error: e.message });
+    });
+  }
+
+  private fromXs(msg: any): void {
+    switch (msg.t) {
+      case 'report':
+        this.events.push(msg.e);
+        break;
+      case 'setTimer':
+        this.timers.set(msg.id, setTimeout(() => {
+          this.timers.delete(msg.id);
+          this.send({ t: 'timer', id: msg.id });
+        }, msg.ms));
+        break;
+      case 'clearTimer':
+        clearTimeout(this.timers.get(msg.id));
+        this.timers.delete(msg.id);
+        break;
+      case 'connect': {
+        const socket = netConnect({ host: msg.address, port: msg.port });
+        const entry = { socket, closedByXs: false };
+        this.sockets.set(msg.id, entry);
+        socket.setNoDelay(true);
+        socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: 65536 }));
+        socket.on('data', (b: Buffer) => this.send({ t: 'data', id: msg.id, bytes: Array.from(b) }));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          this.sockets.delete(msg.id);
+          if (!entry.closedByXs) this.send({ t: 'error', id: msg.id });
+        });
+        break;
+      }
+      case 'write': {
+        const s = this.sockets.get(msg.id);
+        if (s !== undefined) s.socket.write(Buffer.from(msg.bytes));
+        break;
+      }
+      case 'close': {
+        const s = this.sockets.get(msg.id);
+        if (s !== undefined) {
+          s.closedByXs = true;
+          s.socket.end(() => s.socket.destroy());
+        }
+        break;
+      }
+    }
+  }
+
+  async call(code: string): Promise<void> {
+    this.send({ t: 'eval', code });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const s of this.sockets.values()) s.socket.destroy();
+    await this.worker.close();
+  }
+}
+
+const runs = [
+  { name: 'firmqtt API', start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'ECMA-419 MQTT client class', start: (o: string) => `start419(fq.MQTTClient, ${o}, report)` },
+];
+
+describe('XS (xsnap-worker from @agoric/xsnap)', () => {
+  let script: string;
+
+  beforeAll(async () => {
+    if (xsnapWorkerPath() === null) throw new Error('xsnap-worker is not built: npm install (with scripts allowed for @agoric/xsnap)');
+    script = await moddableScript();
+  });
+
+  afterAll(() => undefined);
+
+  for (const run of runs) {
+    it(`runs the scenario: ${run.name}`, async () => {
+      const prefix = `xs/${run.name.startsWith('firmqtt') ? 'f' : 'e'}`;
+      const env = await startScenarioEnv(prefix);
+      const dev = new XsDriver();
+      try {
+        await dev.worker.evaluate(globalScript(HOST, ['report', 'mem', 'Timer', 'TCP']));
+        await dev.worker.evaluate(script);
+        await dev.worker.evaluate('fq.setHost({ TCP: TCP, Timer: Timer }); globalThis.ctl = undefined;');
+        await dev.worker.evaluate(globalScript(DEVICE_SCENARIO, ['startFirmqtt', 'startCompat', 'start419']));
+        await runScenario(dev, env, prefix, run.start);
+        expect(dev.events.filter((e) => e.ev === 'exception')).toEqual([]);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n--- device events ---\n${dev.events.map((x) => JSON.stringify(x)).join('\n')}`);
+      } finally {
+        await dev.stop();
+        await env.stop();
+      }
+    }, 60000);
+  }
+});
