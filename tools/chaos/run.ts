@@ -21,6 +21,17 @@
 //   started again on the same port) at 30% and 70% of the messages; the publisher is
 //   killed with SIGKILL at 50% and started again on the same FileStore.
 //
+// A Mosquitto limitation the run works around (tools/chaos/broker-check.ts shows it):
+// when Mosquitto 2.0 restores a session from its database it puts back in flight at
+// most max_inflight_messages (20) outgoing messages and re-queues the rest as new
+// PUBLISHes, even QoS 2 messages it had already released with PUBREL. A receiver that
+// answered that PUBREL with PUBCOMP has rightly forgotten the packet id, so it delivers
+// the PUBLISH again: a QoS 2 duplicate no client can prevent ([MQTT-4.3.3]: after
+// PUBREL the sender must not send the PUBLISH again). An MQTT 5 subscriber that does not
+// limit its Receive Maximum lets Mosquitto have more than 20 in flight, so the
+// subscriber announces Receive Maximum 20 and the broker never holds more in flight
+// than it restores. (MQTT 3.1.1 clients are held to 20 by the broker anyway.)
+//
 // Counting, per QoS, over the sequence numbers 1..sent:
 // - sent: numbers whose publish() returned (the publisher publishes 1..N in order);
 // - received: deliveries to the subscriber's 'message' event, duplicates included;
@@ -29,17 +40,20 @@
 // - out_of_order: first deliveries of a number lower than one already delivered.
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { connect } from '../../targets/node/index';
+import { connect, Decoder } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { FaultProxy } from '../proxy/proxy';
 import { startMosquitto } from '../../test/helpers/brokers';
 import type { MosquittoBroker } from '../../test/helpers/brokers';
 import type { PublisherConfig, PublisherMessage } from './publisher';
+
+/** Mosquitto's max_inflight_messages (its default): the subscriber's Receive Maximum. */
+const BROKER_INFLIGHT = 20;
 
 export interface ChaosOptions {
   /** messages per QoS; default 5000 */
@@ -178,6 +192,38 @@ function repoRoot(): string {
   throw new Error('chaos: cannot find tools/chaos/publisher.ts above ' + fileURLToPath(import.meta.url));
 }
 
+/**
+ * Decodes what each proxy forwards, per connection and direction, and logs the QoS 2
+ * packets (PUBLISH at QoS 2, PUBREC, PUBREL, PUBCOMP) under their packet id.
+ */
+function packetTracer(v: 4 | 5, started: number, out: { [id: number]: string[] }): (proxy: string, conn: number, dir: 'up' | 'down', bytes: Uint8Array) => void {
+  const decoders: { [key: string]: Decoder } = {};
+  return (proxy, conn, dir, bytes) => {
+    const key = `${proxy}#${conn}${dir}`;
+    let d = decoders[key];
+    if (d === undefined) d = decoders[key] = new Decoder({ protocolVersion: v });
+    try {
+      d.feed(Uint8Array.from(bytes));
+      for (let p = d.read(); p !== null; p = d.read()) {
+        let id = -1;
+        let what = '';
+        if (p.type === 3 && p.qos === 2) {
+          id = p.messageId as number;
+          what = `PUBLISH dup ${p.dup ? 1 : 0} ${Buffer.from(p.payload).toString('latin1').slice(0, 12)}`;
+        } else if (p.type === 5 || p.type === 6 || p.type === 7) {
+          id = p.messageId;
+          what = ['', '', '', '', '', 'PUBREC', 'PUBREL', 'PUBCOMP'][p.type] + (p.reasonCode ? ` rc 0x${p.reasonCode.toString(16)}` : '');
+        }
+        if (id < 0) continue;
+        const list = out[id] ?? (out[id] = []);
+        if (list.length < 40) list.push(`${Date.now() - started} ms ${proxy} proxy #${conn} ${dir === 'up' ? 'client->broker' : 'broker->client'} ${what}`);
+      }
+    } catch {
+      // a corrupted header on purpose: this stream is done
+    }
+  };
+}
+
 /** Bundles the publisher entry once per run (Node 20 cannot fork a .ts file). */
 async function bundlePublisher(root: string, dir: string): Promise<string> {
   const outfile = join(dir, 'publisher.mjs');
@@ -215,6 +261,8 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
   const trace = (line: string) => {
     if (timeline.length < 5000) timeline.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`);
   };
+  /** CHAOS_TRACE=1: QoS 2 packets through the proxies, by packet id */
+  const packetLog: { [id: number]: string[] } = {};
   /** first delivery of each QoS 2 number: time, packet id, DUP flag (to explain a duplicate) */
   const firstQ2: { [seq: number]: string } = {};
   const work = mkdtempSync(join(tmpdir(), 'firmqtt-chaos-'));
@@ -254,11 +302,13 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
     broker = await startMosquitto({
       persistence: true,
       // Every message owed to the offline subscriber is kept (Mosquitto's default is 1000).
-      extraConfig: ['max_queued_messages 0'],
+      extraConfig: ['max_queued_messages 0', `max_inflight_messages ${BROKER_INFLIGHT}`],
     });
     log(`chaos: seed ${seed}; Mosquitto on ${broker.port} (persistence on), MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}, ${messages} messages per QoS, ${faultTarget} faults`);
-    pubProxy = new FaultProxy({ target: broker.port, fragmentDelay: 0 });
-    subProxy = new FaultProxy({ target: broker.port, fragmentDelay: 0 });
+    // CHAOS_TRACE=1: every QoS 2 packet through the proxies, by packet id, to explain a duplicate.
+    const onForward = process.env.CHAOS_TRACE === '1' ? packetTracer(protocolVersion, started, packetLog) : undefined;
+    pubProxy = new FaultProxy({ target: broker.port, fragmentDelay: 0, onForward: onForward === undefined ? undefined : (c, d, b) => onForward('pub', c.id, d, b) });
+    subProxy = new FaultProxy({ target: broker.port, fragmentDelay: 0, onForward: onForward === undefined ? undefined : (c, d, b) => onForward('sub', c.id, d, b) });
     await pubProxy.start();
     await subProxy.start();
     for (const [name, px] of [['pub', pubProxy], ['sub', subProxy]] as const) {
@@ -278,7 +328,8 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
       reconnectPeriod: 100,
       reconnectBackoffMax: 1000,
       connectTimeout: 3000,
-      properties: protocolVersion === 5 ? { sessionExpiryInterval: 3600 } : undefined,
+      // Receive Maximum 20, Mosquitto's max_inflight_messages: see the note at the top.
+      properties: protocolVersion === 5 ? { sessionExpiryInterval: 3600, receiveMaximum: BROKER_INFLIGHT } : undefined,
     });
     subscriber = sub;
     let lastDelivery = Date.now();
@@ -295,7 +346,11 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
       if (qos === 2) {
         const what = `id ${packet.messageId} dup ${packet.dup ? 1 : 0}`;
         if (firstQ2[seq] === undefined) firstQ2[seq] = `${Date.now() - started} ms ${what}`;
-        else trace(`subscriber: QoS 2 #${seq} delivered AGAIN (${what}); first at ${firstQ2[seq]}`);
+        else {
+          trace(`subscriber: QoS 2 #${seq} delivered AGAIN (${what}); first at ${firstQ2[seq]}`);
+          const ids = packetLog[packet.messageId as number];
+          if (ids !== undefined) for (const l of ids) trace(`    ${l}`);
+        }
       }
       tallies[qos].add(seq);
     });
@@ -497,6 +552,12 @@ export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
     if (lost.length > 0) problems.push(`QoS ${q} lost: ${lost.slice(0, 20).join(', ')}${lost.length > 20 ? ', ...' : ''}`);
     const dup = tallies[q].ranges(sent, (c) => c > 1);
     if (q === 2 && dup.length > 0) problems.push(`QoS 2 duplicated: ${dup.slice(0, 20).join(', ')}${dup.length > 20 ? ', ...' : ''}`);
+  }
+  if (process.env.CHAOS_TRACE_FILE !== undefined) {
+    const all: string[] = [];
+    for (const id of Object.keys(packetLog)) for (const l of packetLog[Number(id)]) all.push(`${l} id ${id}`);
+    all.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    writeFileSync(process.env.CHAOS_TRACE_FILE, all.concat(timeline).join('\n') + '\n');
   }
   if (corruptionsDone < corruptions) problems.push(`only ${corruptionsDone} of ${corruptions} corruption(s) happened`);
   return {

@@ -58,6 +58,8 @@ export interface FaultProxyOptions {
   fragmentDelay?: number;
   /** one line per event (connections, faults); default none */
   log?: (line: string) => void;
+  /** sees every piece of bytes as it is written to the other side (for packet traces) */
+  onForward?: (conn: ProxyConnection, direction: 'up' | 'down', bytes: Uint8Array) => void;
 }
 
 export interface ProxyStats {
@@ -565,6 +567,7 @@ export class FaultProxy extends EventEmitter {
         else this.stats.bytesDown += n;
         p.queuedBytes -= n;
         p.to.write(piece);
+        if (this.options.onForward !== undefined) this.options.onForward(conn, p.dir, piece);
         if (p.offset === head.bytes.length) {
           p.queue.shift();
           p.offset = 0;
