@@ -8,6 +8,8 @@ export interface BundleSpec {
   lite?: boolean;
   /** minified bytes allowed; null = none */
   budget?: number | null;
+  /** shorten internal property names (internalNames()) */
+  mangle?: boolean;
 }
 export interface BuiltBundle {
   name: string;
@@ -26,4 +28,6 @@ export function targetOptions(target: string, lite?: boolean): Record<string, un
 export function espruinoExports(code: string): string;
 export function checkEspruinoOutput(code: string, name: string): void;
 export function buildBundle(spec: BundleSpec): Promise<BuiltBundle>;
+/** Property names declared private and absent from the bundle's boundary (mangled in device bundles). */
+export function internalNames(): string[];
 export function contributions(metafile: unknown, top: number): [string, number][];

@@ -15,7 +15,8 @@
 // passed through untouched (labels, computed keys).
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,6 +70,69 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
 const FLAGS_FULL = { DEBUG: 'false', FIRMQTT_LITE: 'false' };
 const FLAGS_LITE = { DEBUG: 'false', FIRMQTT_LITE: 'true' };
 
+// ---- internal property names, mangled in device bundles ---------------------------------
+//
+// A property name is internal when it is declared `private` somewhere in src/ or
+// targets/ and appears nowhere at the bundle's boundary: not in any public declaration
+// (tsc --declaration over the device entries, private members left out), and not
+// after a '.' in target code, where the engine's own objects are reached (socket.write,
+// Storage.read, E.toString) or in the engine test scripts. Those names are shortened by
+// esbuild (mangleProps); everything a user or an engine can see keeps its name.
+
+function walk(dir, ext, out) {
+  for (const name of readdirSync(dir)) {
+    const p = `${dir}/${name}`;
+    if (statSync(p).isDirectory()) walk(p, ext, out);
+    else if (p.endsWith(ext)) out.push(p);
+  }
+  return out;
+}
+
+const IDENT = /[A-Za-z_$][\w$]*/g;
+let internalNamesCache = null;
+
+/** The internal property names (see above), as a sorted array. */
+export function internalNames() {
+  if (internalNamesCache !== null) return internalNamesCache;
+  const sources = walk(`${root}/src`, '.ts', []).concat(walk(`${root}/targets/espruino`, '.ts', []), walk(`${root}/targets/moddable`, '.ts', []));
+  const priv = new Set();
+  for (const f of sources) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/\bprivate\s+(?:readonly\s+|static\s+)*([A-Za-z_$][\w$]*)/g)) priv.add(m[1]);
+  }
+  const boundary = new Set();
+  // public declarations
+  const out = mkdtempSync(`${tmpdir()}/firmqtt-decl-`);
+  try {
+    const cfg = `${out}/tsconfig.json`;
+    writeFileSync(cfg, JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, skipLibCheck: true,
+        declaration: true, emitDeclarationOnly: true, rootDir: root, outDir: `${out}/d`, types: [],
+        lib: ['es2022', 'dom'],
+      },
+      files: [`${root}/targets/espruino/index.ts`, `${root}/targets/moddable/index.ts`],
+    }));
+    const r = spawnSync(`${root}/node_modules/.bin/tsc`, ['-p', cfg], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      // the boundary is unknown (a type error somewhere): shorten nothing rather than guess
+      console.warn(`build: property names left unmangled, tsc --declaration failed:\n${r.stdout}${r.stderr}`);
+      internalNamesCache = [];
+      return internalNamesCache;
+    }
+    for (const f of walk(`${out}/d`, '.d.ts', [])) {
+      const text = readFileSync(f, 'utf8').split('\n').filter((l) => !/^\s*private\s/.test(l)).join('\n');
+      for (const m of text.matchAll(IDENT)) boundary.add(m[0]);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  // what target code and engine scripts reach on objects they do not own
+  const reached = walk(`${root}/targets/espruino`, '.ts', []).concat(walk(`${root}/targets/moddable`, '.ts', []), walk(`${root}/test/engines`, '.js', []));
+  for (const f of reached) for (const m of readFileSync(f, 'utf8').matchAll(/\.\s*([A-Za-z_$][\w$]*)/g)) boundary.add(m[1]);
+  internalNamesCache = [...priv].filter((n) => !boundary.has(n)).sort();
+  return internalNamesCache;
+}
+
 /** esbuild options shared by every bundle of a target; also used by the gate test. */
 export function targetOptions(target, lite) {
   const common = { bundle: true, write: false, logLevel: 'silent', legalComments: 'none' };
@@ -120,8 +184,12 @@ export function checkEspruinoOutput(code, name) {
  * Builds one bundle; returns { name, code, minCode, minified, gzip, metafile }. Throws
  * on build or gate errors. `code` is the unminified output (after the exports rewrite).
  */
-export async function buildBundle({ name, entry, target, outfile, lite }) {
+export async function buildBundle({ name, entry, target, outfile, lite, mangle }) {
   const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root };
+  if (mangle) {
+    const names = internalNames();
+    if (names.length) options.mangleProps = new RegExp(`^(${names.join('|')})$`);
+  }
   const plain = await esbuild.build(options);
   let code = plain.outputFiles[0].text;
   if (target === 'espruino') {
@@ -144,9 +212,9 @@ export async function buildBundle({ name, entry, target, outfile, lite }) {
  */
 export const BUNDLES = [
   { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js', budget: null },
-  { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
-  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
-  { name: 'moddable', entry: 'targets/moddable/device.ts', target: 'moddable', outfile: 'dist/moddable/firmqtt.js', budget: null },
+  { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', mangle: true, outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
+  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, mangle: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
+  { name: 'moddable', entry: 'targets/moddable/device.ts', target: 'moddable', mangle: true, outfile: 'dist/moddable/firmqtt.js', budget: null },
 ];
 
 /** Whether an overshoot fails the build. Off until the budgets are met (see the header). */

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../build.mjs';
+import { BUNDLES, buildBundle } from '../../build.mjs';
 import { runScenario, startScenarioEnv } from './scenario';
 import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
 
@@ -107,7 +107,9 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     dir = mkdtempSync(join(tmpdir(), 'fq-espruino-bundles-'));
     for (const lite of [false, true]) {
-      const b = await buildBundle({ name: lite ? 'espruino-lite' : 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', lite });
+      // exactly what dist/espruino ships (same spec, not written to dist/)
+      const spec = BUNDLES.find((x) => x.name === (lite ? 'espruino-lite' : 'espruino'))!;
+      const b = await buildBundle({ ...spec, outfile: undefined });
       const p = join(dir, lite ? 'firmqtt-lite.js' : 'firmqtt.js');
       writeFileSync(p, b.minCode);
       bundles[lite ? 'lite' : 'full'] = p;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targetOptions } from '../../build.mjs';
+import { internalNames, targetOptions } from '../../build.mjs';
 import { XsWorker, xsnapWorkerPath } from '../../tools/engines/xsnap';
 import { runScenario, startScenarioEnv } from './scenario';
 import type { DeviceDriver, DeviceEvent } from './scenario';
@@ -25,6 +25,8 @@ async function moddableScript(): Promise<string> {
     globalName: 'fq',
     absWorkingDir: new URL('../..', import.meta.url).pathname,
     minify: true,
+    // as dist/moddable: internal property names shortened
+    mangleProps: new RegExp(`^(${internalNames().join('|')})$`),
   });
   // xsnap scripts do not make their top-level declarations global
   return r.outputFiles![0].text.replace(/^("use strict";)?var fq\s*=/, 'globalThis.fq =');
