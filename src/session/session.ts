@@ -1,3 +1,4 @@
+/// <reference path="../flags.d.ts" />
 // The MQTT session as a sans-I/O state machine (h11's model): no sockets, no timers, no
 // clock of its own. The driver reports what happened (open, bytes received, closed,
 // time passed, application commands), each with `now` in ms, and pulls what the session
@@ -32,6 +33,9 @@ import { ID_ASSIGNED, Persistence } from './persistence';
 import { Inbound } from './inbound';
 import { connackError } from './connack';
 import { OutboundAliases } from './aliases';
+
+/** MQTT 5 compiled in: not in the lite build (FIRMQTT_LITE, src/flags.d.ts). */
+const V5 = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE);
 
 export const DISCONNECTED = 0;
 export const CONNECTING = 1;
@@ -107,7 +111,8 @@ export class Session {
   constructor(options: SessionOptions) {
     const o = resolveOptions(options);
     this.options = o;
-    this.v = o.protocolVersion === 5 ? 5 : 4;
+    if (!V5 && o.protocolVersion === 5) throw mqttError(PROTOCOL_ERROR, 'this build speaks MQTT 3.1.1 only (lite)');
+    this.v = V5 && o.protocolVersion === 5 ? 5 : 4;
     this.state = DISCONNECTED;
     this.connack = undefined;
     this.decoder = new Decoder({ protocolVersion: this.v, maxPacketSize: o.maxIncomingPacketSize });
@@ -316,7 +321,7 @@ export class Session {
   disconnect(reasonCode: number, properties: Properties | undefined, now: number): void {
     if (this.state === CONNECTED) {
       const p: DisconnectPacket = { type: DISCONNECT };
-      if (this.v === 5) {
+      if (V5 && this.v === 5) {
         p.reasonCode = reasonCode;
         p.properties = properties;
       }
@@ -330,7 +335,7 @@ export class Session {
 
   /** Answers the server's AUTH, or starts re-authentication (MQTT 5 enhanced authentication). */
   auth(reasonCode: number, properties: Properties | undefined, now: number): void {
-    if (this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
+    if (!V5 || this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
     if (this.state !== CONNECTING && this.state !== CONNECTED) throw mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'not connected');
     const p: AuthPacket = { type: AUTH, reasonCode: reasonCode, properties: properties };
     this.emitBytes(encode(p, this.v), now);
@@ -432,7 +437,7 @@ export class Session {
   }
 
   private onPublish(p: ReceivedPublish, now: number): void {
-    if (this.v === 5) this.inbound.resolveAlias(p);
+    if (V5 && this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
     if (p.qos === 1) {
       if (this.options.manualAcks) this.inbound.addUnacked(p);
@@ -534,7 +539,7 @@ export class Session {
         retain: o.will.retain === true, properties: o.will.properties,
       };
     }
-    if (this.v === 5) {
+    if (V5 && this.v === 5) {
       const props: Properties = Object.assign({}, o.properties);
       // Tell the server our limit so it drops what we could not take, instead of
       // sending it and losing the connection over it.
@@ -744,7 +749,7 @@ export class Session {
 
   private emitAck(type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP, id: number, reasonCode: number, now: number): void {
     const p: AckPacket = { type: type, messageId: id };
-    if (this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
+    if (V5 && this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
     this.emitBytes(encode(p, this.v), now);
   }
 
@@ -759,7 +764,7 @@ export class Session {
 
   /** A violation by the server (or its bytes): tell it why (MQTT 5), report, close. */
   private protocolFailure(e: MqttError, now: number): void {
-    if (this.v === 5 && this.state === CONNECTED) {
+    if (V5 && this.v === 5 && this.state === CONNECTED) {
       this.emitBytes(encode({ type: DISCONNECT, reasonCode: e.code }, this.v), now);
     }
     this.fail(e);
