@@ -136,15 +136,18 @@ export function internalNames() {
 /** esbuild options shared by every bundle of a target; also used by the gate test. */
 export function targetOptions(target, lite) {
   const common = { bundle: true, write: false, logLevel: 'silent', legalComments: 'none' };
+  // Class fields are assigned in constructors (STYLE.md), never defined one by one with
+  // Object.defineProperty helpers, whatever the nearest tsconfig's target implies.
+  const tsconfigRaw = { compilerOptions: { useDefineForClassFields: false } };
   const define = lite ? FLAGS_LITE : FLAGS_FULL;
   if (target === 'espruino') {
     // ESM out, then the export statement becomes `exports.x = y` (espruinoExports): no
     // getters or defineProperty helpers as esbuild's cjs output has.
-    return { ...common, platform: 'neutral', format: 'esm', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define };
+    return { ...common, platform: 'neutral', format: 'esm', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define, tsconfigRaw };
   }
   if (target === 'moddable') {
     // XS is a modern engine; Moddable modules are ES modules.
-    return { ...common, platform: 'neutral', format: 'esm', target: 'es2022', define, external: ['timer', 'time', 'embedded:*'] };
+    return { ...common, platform: 'neutral', format: 'esm', target: 'es2022', define, tsconfigRaw, external: ['timer', 'time', 'embedded:*'] };
   }
   if (target === 'node') {
     // npm packages (serialport, loaded only for serial:// URLs) stay imports, not bundled.
