@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -133,6 +133,56 @@ export function internalNames() {
   return internalNamesCache;
 }
 
+// ---- device builds: error messages compiled out -----------------------------------------
+//
+// In src/, the text of an error (the string literals passed to mqttError(code, ...),
+// protocolError(...), malformed(...) and new Error(...)) becomes "<file>:<line>", which
+// points at the source; the MQTT reason code on the error stays. Espruino keeps a
+// program's text in RAM, so every byte of message costs memory there.
+const MESSAGE_CALL = /\b(mqttError\([^,()]+,\s*|protocolError\(\s*|malformed\(\s*|new Error\(\s*)('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")/g;
+
+export function stripMessages(source, file) {
+  const name = file.replace(/^.*\/src\//, '').replace(/\.ts$/, '');
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const lineOf = (pos) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  return source.replace(MESSAGE_CALL, (m, call, _lit, offset) => `${call}'${name}:${lineOf(offset)}'`);
+}
+
+const stripMessagesPlugin = {
+  name: 'firmqtt-strip-messages',
+  setup(build) {
+    build.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => ({ contents: stripMessages(readFileSync(args.path, 'utf8'), args.path), loader: 'ts' }));
+  },
+};
+
+// ---- the lite build: MQTT 5 modules swapped for 3.1.1 stand-ins ------------------------
+//
+// What FIRMQTT_LITE cannot drop by dead-code elimination (a module whose exports stay
+// referenced from code paths that only MQTT 5 reaches) is replaced at resolve time by a
+// stand-in with the same exports, in targets/espruino/lite/.
+const LITE_STANDINS = { 'src/codec/properties.ts': 'targets/espruino/lite/properties.ts' };
+
+const liteStandinsPlugin = {
+  name: 'firmqtt-lite-standins',
+  setup(build) {
+    build.onResolve({ filter: /\/properties$/ }, (args) => {
+      const resolved = resolvePath(args.resolveDir, args.path + '.ts');
+      const rel = resolved.slice(root.length + 1);
+      return LITE_STANDINS[rel] === undefined ? undefined : { path: `${root}/${LITE_STANDINS[rel]}` };
+    });
+  },
+};
+
 /** esbuild options shared by every bundle of a target; also used by the gate test. */
 export function targetOptions(target, lite) {
   const common = { bundle: true, write: false, logLevel: 'silent', legalComments: 'none' };
@@ -187,8 +237,12 @@ export function checkEspruinoOutput(code, name) {
  * Builds one bundle; returns { name, code, minCode, minified, gzip, metafile }. Throws
  * on build or gate errors. `code` is the unminified output (after the exports rewrite).
  */
-export async function buildBundle({ name, entry, target, outfile, lite, mangle }) {
+export async function buildBundle({ name, entry, target, outfile, lite, mangle, terse }) {
   const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root };
+  const plugins = [];
+  if (terse) plugins.push(stripMessagesPlugin);
+  if (lite) plugins.push(liteStandinsPlugin);
+  if (plugins.length) options.plugins = plugins;
   if (mangle) {
     const names = internalNames();
     if (names.length) options.mangleProps = new RegExp(`^(${names.join('|')})$`);
@@ -215,8 +269,8 @@ export async function buildBundle({ name, entry, target, outfile, lite, mangle }
  */
 export const BUNDLES = [
   { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js', budget: null },
-  { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', mangle: true, outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
-  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, mangle: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
+  { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', mangle: true, terse: true, outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
+  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, mangle: true, terse: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
   { name: 'moddable', entry: 'targets/moddable/device.ts', target: 'moddable', mangle: true, outfile: 'dist/moddable/firmqtt.js', budget: null },
 ];
 
