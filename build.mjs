@@ -170,12 +170,15 @@ const stripMessagesPlugin = {
 // What FIRMQTT_LITE cannot drop by dead-code elimination (a module whose exports stay
 // referenced from code paths that only MQTT 5 reaches) is replaced at resolve time by a
 // stand-in with the same exports, in targets/espruino/lite/.
-const LITE_STANDINS = { 'src/codec/properties.ts': 'targets/espruino/lite/properties.ts' };
+const LITE_STANDINS = {
+  'src/codec/properties.ts': 'targets/espruino/lite/properties.ts',
+  'src/codec/reason-codes.ts': 'targets/espruino/lite/reason-codes.ts',
+};
 
 const liteStandinsPlugin = {
   name: 'firmqtt-lite-standins',
   setup(build) {
-    build.onResolve({ filter: /\/properties$/ }, (args) => {
+    build.onResolve({ filter: /\/(properties|reason-codes)$/ }, (args) => {
       const resolved = resolvePath(args.resolveDir, args.path + '.ts');
       const rel = resolved.slice(root.length + 1);
       return LITE_STANDINS[rel] === undefined ? undefined : { path: `${root}/${LITE_STANDINS[rel]}` };
