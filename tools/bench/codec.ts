@@ -18,13 +18,16 @@
 // with encode() and decodes with one long-lived Decoder, feed() then read() until null.
 // Both decoders get the same Buffer chunks (what a Node socket gives).
 //
+// "ratio (CPU time)" is the same ratio from process.cpuUsage() over the same runs: on a
+// shared machine, time spent descheduled inflates wall time at random, CPU time much less.
+//
 // The "copy" column is a physical reference: allocate a Uint8Array of the packet's size
 // and set() its bytes into it, per packet; no codec can do much better than that.
 // "B/pkt" is an estimate of bytes allocated per packet: the change in V8 heap used plus
 // ArrayBuffer memory over a short run with no GC inside it (gc() through V8 flags).
 //
 // Prints a table, then as the last line one JSON object:
-//   {"rows":[{"case","op","firmqtt_pps","mqtt_packet_pps","ratio","copy_pps"}, ...]}
+//   {"rows":[{"case","op","firmqtt_pps","mqtt_packet_pps","ratio","ratio_cpu","copy_pps"}, ...]}
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -145,7 +148,7 @@ function calibrate(fn: (n: number) => number): number {
  * (f, m, c, f, m, c, ...) so that GC and CPU frequency drift fall on all alike.
  * `fixedN`: operations per run instead of calibrating (for the slow stream cases).
  */
-function nsPerOp(fns: ((n: number) => number)[], fixedN?: number): number[] {
+function nsPerOp(fns: ((n: number) => number)[], fixedN?: number): { wall: number[]; cpu: number[] } {
   const ns = fns.map((fn) => {
     if (fixedN !== undefined) {
       sink += fn(fixedN); // warm-up
@@ -153,19 +156,24 @@ function nsPerOp(fns: ((n: number) => number)[], fixedN?: number): number[] {
     }
     return calibrate(fn);
   });
-  const runs: number[][] = fns.map(() => []);
+  const wall: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let r = 0; r < REPS; r++) {
     for (let k = 0; k < fns.length; k++) {
       // start each run on a clean heap, so that no run pays for the garbage of the one
       // before it (mqtt-packet's, or the copy reference's off-heap arrays)
       if (gc !== null) gc();
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       sink += fns[k](ns[k]);
-      runs[k].push(Number(process.hrtime.bigint() - t0) / ns[k]);
+      const t1 = process.hrtime.bigint();
+      const c1 = process.cpuUsage(c0);
+      wall[k].push(Number(t1 - t0) / ns[k]);
+      cpu[k].push(((c1.user + c1.system) * 1000) / ns[k]);
     }
   }
-  spread = runs.map((xs) => `${Math.round((Math.min(...xs) / median(xs)) * 100)}..${Math.round((Math.max(...xs) / median(xs)) * 100)}%`);
-  return runs.map(median);
+  spread = wall.map((xs) => `${Math.round((Math.min(...xs) / median(xs)) * 100)}..${Math.round((Math.max(...xs) / median(xs)) * 100)}%`);
+  return { wall: wall.map(median), cpu: cpu.map(median) };
 }
 
 /** min..max of the last nsPerOp() runs, relative to the median, for the log */
@@ -192,6 +200,8 @@ interface Row {
   firmqtt_pps: number;
   mqtt_packet_pps: number;
   ratio: number;
+  /** the same ratio from process CPU time: steadier on a shared machine */
+  ratio_cpu: number;
   copy_pps: number;
   firmqtt_bytes_per_packet: number;
   mqtt_packet_bytes_per_packet: number;
@@ -231,7 +241,8 @@ function measureAll(): void {
     }
   }
   for (const p of pending) {
-    const t = nsPerOp(p.fns, p.fixedN);
+    const m = nsPerOp(p.fns, p.fixedN);
+    const t = m.wall;
     const allocN = p.fixedN === undefined ? 500 : 1;
     const pps = (ns: number): number => Math.round((1e9 / ns) * p.packetsPerOp);
     const r: Row = {
@@ -240,12 +251,13 @@ function measureAll(): void {
       firmqtt_pps: pps(t[0]),
       mqtt_packet_pps: pps(t[1]),
       ratio: Math.round((t[1] / t[0]) * 100) / 100,
+      ratio_cpu: Math.round((m.cpu[1] / m.cpu[0]) * 100) / 100,
       copy_pps: pps(t[2]),
       firmqtt_bytes_per_packet: Math.round(bytesPerOp(p.fns[0], allocN) / p.packetsPerOp),
       mqtt_packet_bytes_per_packet: Math.round(bytesPerOp(p.fns[1], allocN) / p.packetsPerOp),
     };
     rows.push(r);
-    process.stderr.write(`  ${p.name} ${p.op}: ${r.ratio}x (spread firmqtt ${spread[0]}, mqtt-packet ${spread[1]})\n`);
+    process.stderr.write(`  ${p.name} ${p.op}: ${r.ratio}x, CPU time ${r.ratio_cpu}x (spread of wall times: firmqtt ${spread[0]}, mqtt-packet ${spread[1]})\n`);
   }
 }
 
@@ -434,13 +446,14 @@ function main(): void {
   streamCase(`stream ${STREAM_PACKETS} mixed v4, 1 B chunks`, stream, 4, 1);
   measureAll();
 
-  const head = ['case', 'op', 'firmqtt pps', 'mqtt-packet pps', 'ratio', 'copy pps', 'firmqtt B/pkt', 'mqtt-packet B/pkt'];
+  const head = ['case', 'op', 'firmqtt pps', 'mqtt-packet pps', 'ratio', 'ratio (CPU time)', 'copy pps', 'firmqtt B/pkt', 'mqtt-packet B/pkt'];
   const body = rows.map((r) => [
     r.case,
     r.op,
     fmt(r.firmqtt_pps),
     fmt(r.mqtt_packet_pps),
     r.ratio.toFixed(2) + 'x',
+    r.ratio_cpu.toFixed(2) + 'x',
     fmt(r.copy_pps),
     fmt(r.firmqtt_bytes_per_packet),
     fmt(r.mqtt_packet_bytes_per_packet),
@@ -456,7 +469,7 @@ function main(): void {
   console.log('|' + widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const b of body) console.log(line(b));
   if (sink === 42) console.log(''); // keep the results alive
-  console.log(JSON.stringify({ rows: rows.map((r) => ({ case: r.case, op: r.op, firmqtt_pps: r.firmqtt_pps, mqtt_packet_pps: r.mqtt_packet_pps, ratio: r.ratio, copy_pps: r.copy_pps })) }));
+  console.log(JSON.stringify({ rows: rows.map((r) => ({ case: r.case, op: r.op, firmqtt_pps: r.firmqtt_pps, mqtt_packet_pps: r.mqtt_packet_pps, ratio: r.ratio, ratio_cpu: r.ratio_cpu, copy_pps: r.copy_pps })) }));
 }
 
 main();
