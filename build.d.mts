@@ -10,6 +10,8 @@ export interface BundleSpec {
   budget?: number | null;
   /** shorten internal property names (internalNames()) */
   mangle?: boolean;
+  /** compile out error texts in src/ ("file:line"; codes kept) */
+  terse?: boolean;
 }
 export interface BuiltBundle {
   name: string;
@@ -30,4 +32,6 @@ export function checkEspruinoOutput(code: string, name: string): void;
 export function buildBundle(spec: BundleSpec): Promise<BuiltBundle>;
 /** Property names declared private and absent from the bundle's boundary (mangled in device bundles). */
 export function internalNames(): string[];
+/** src/ source with error texts replaced by "file:line" (the terse device builds). */
+export function stripMessages(source: string, file: string): string;
 export function contributions(metafile: unknown, top: number): [string, number][];

@@ -150,6 +150,10 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
   }
 });
 
+if (!available) {
+  console.log(`Espruino engine scenario skipped: ESPRUINO_BIN ${BIN ? `(${BIN}) does not exist` : 'is not set'}; point it at an Espruino Linux executable to run it (CI has none, so it skips there too).`);
+}
+
 describe.skipIf(available)('Espruino (ESPRUINO_BIN not set)', () => {
   it.skip(`skipped: set ESPRUINO_BIN to an Espruino Linux executable to run the engine scenario (${BIN ? `${BIN} does not exist` : 'unset'}); CI has none, so it skips there too`, () => {});
 });
