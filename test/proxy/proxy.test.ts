@@ -293,6 +293,25 @@ describe('fault proxy: corruption', () => {
     expect(got.subarray(9).equals(publish)).toBe(true);
   });
 
+  it('counts a corruption only when the corrupted byte is forwarded; one that never left waits for the next packet', async () => {
+    const p = await startProxy();
+    const c1 = await dial(p);
+    p.stall();
+    const done = p.corruptNext({ direction: 'up', packetType: 12 });
+    c1.socket.write(Buffer.from([0xc0, 0x00])); // PINGREQ, held by the stall
+    await sleep(50);
+    expect(p.stats.corruptions).toBe(0);
+    c1.socket.destroy(); // the held PINGREQ is dropped with the connection
+    await until(() => p.connections.length === 0);
+    (upstream as Upstream).sockets.length = 0;
+    const c2 = await dial(p);
+    c2.socket.write(Buffer.from([0xc0, 0x00]));
+    expect(await done).toBe(c2.conn);
+    await until(() => (upstream as Upstream).received().length === 2);
+    expect([...(upstream as Upstream).received()]).toEqual([0x00, 0x00]);
+    expect(p.stats.corruptions).toBe(1);
+  });
+
   it('aims at the Nth packet of each connection when set as a fault', async () => {
     const p = await startProxy({ faults: { corruptPacket: 2, direction: 'up' } });
     const c = await dial(p);

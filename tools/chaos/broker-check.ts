@@ -1,21 +1,22 @@
 // Shows a Mosquitto limitation that turns into QoS 2 duplicates at any compliant
 // receiver: MQTT requires that once the broker has sent PUBREL it resends PUBREL, never
 // the PUBLISH ([MQTT-4.3.3-2]; 5.0 §4.3.3). Mosquitto 2.0, restoring a session from its
-// database, puts back in flight at most max_inflight_messages messages and re-queues the
-// rest as new PUBLISHes, including those it had released with PUBREL.
+// database, puts back in flight at most max_inflight_messages messages (none at all with
+// 0, "unlimited", or 65535) and re-queues the rest as new PUBLISHes, including those it
+// had released with PUBREL.
 //
-//   node tools/run.mjs tools/chaos/broker-check.ts [4|5] [messages] [in-flight limit after the restart]
-//   node tools/run.mjs tools/chaos/broker-check.ts 5 20 5     PUBREL 1-5, then PUBLISH 6-20: a violation
-//   node tools/run.mjs tools/chaos/broker-check.ts 5 20 20    PUBREL 1-20: fine
+//   node tools/run.mjs tools/chaos/broker-check.ts [4|5] [messages] [max_inflight_messages after the restart]
+//   node tools/run.mjs tools/chaos/broker-check.ts 5 20 5      PUBREL 1-5, then PUBLISH 6-20: a violation
+//   node tools/run.mjs tools/chaos/broker-check.ts 5 20 0      PUBLISH 1-20: a violation
+//   node tools/run.mjs tools/chaos/broker-check.ts 5 20 1000   PUBREL 1-20: fine
 //
 // A raw subscriber (packets written by hand, clean=false) receives the messages at QoS 2,
 // answers each PUBLISH with PUBREC and holds back every PUBCOMP, so all of them sit at the
-// PUBREL stage in the broker. The broker is restarted (SIGTERM: it saves its database),
+// PUBREL stage in the broker. The broker is restarted (SIGTERM: it saves its database)
 // with max_inflight_messages set to the given limit, and the subscriber reconnects and
 // from then on answers everything. Prints what the broker sends. The chaos run
-// (tools/chaos/run.ts) meets the same thing when an MQTT 5 subscriber lets Mosquitto
-// have more messages in flight than max_inflight_messages, and avoids it by announcing
-// Receive Maximum 20.
+// (tools/chaos/run.ts) met this after broker restarts, and runs Mosquitto with
+// max_inflight_messages 1000 so that everything in flight is restored as it was.
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { Decoder, encode, CONNACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK } from '../../targets/node/index';

@@ -80,9 +80,18 @@ export interface CorruptRequest {
   packetType?: number;
 }
 
+/** A corrupted byte in a queued chunk; reported when it is actually forwarded. */
+interface Mark {
+  index: number;
+  request: CorruptRequest | null;
+  /** the header byte it replaced (header corruption), or -1 (a flipped byte) */
+  was: number;
+}
+
 interface Chunk {
   bytes: Uint8Array;
   due: number;
+  marks: Mark[] | null;
 }
 
 const HIGH_WATER = 256 * 1024;
@@ -242,8 +251,8 @@ export class ProxyConnection {
     this.timers = [];
     closeSocket(this.client);
     closeSocket(this.server);
-    this.up.queue = [];
-    this.down.queue = [];
+    this.proxy.dropQueue(this.up);
+    this.proxy.dropQueue(this.down);
     this.proxy.connectionClosed(this);
   }
 }
@@ -478,6 +487,7 @@ export class FaultProxy extends EventEmitter {
     const conn = p.conn;
     if (conn.closed) return;
     let bytes: Uint8Array = chunk;
+    let marks: Mark[] | null = null;
     const start = p.read;
     p.read += chunk.length;
     if (p.corruptOffset >= start && p.corruptOffset < p.read) {
@@ -485,11 +495,15 @@ export class FaultProxy extends EventEmitter {
       const i = p.corruptOffset - start;
       bytes[i] ^= 0xff;
       p.corruptOffset = -1;
-      this.corrupted(conn, p, i, bytes, null);
+      marks = [{ index: i, request: null, was: -1 }];
     }
-    if (p.corruptPacketNo >= 0 || this.pendingCorrupt.length > 0) bytes = this.corruptHeaders(p, bytes);
-    else this.scanOnly(p, bytes);
-    p.queue.push({ bytes, due: this.delayMs > 0 ? Date.now() + this.delayMs : 0 });
+    if (p.corruptPacketNo >= 0 || this.pendingCorrupt.length > 0) {
+      if (marks === null) marks = [];
+      bytes = this.corruptHeaders(p, bytes, marks);
+    } else {
+      this.scanOnly(p, bytes);
+    }
+    p.queue.push({ bytes, due: this.delayMs > 0 ? Date.now() + this.delayMs : 0, marks: marks !== null && marks.length > 0 ? marks : null });
     p.queuedBytes += bytes.length;
     if (p.queuedBytes >= HIGH_WATER && !p.paused) {
       p.paused = true;
@@ -507,7 +521,7 @@ export class FaultProxy extends EventEmitter {
     }
   }
 
-  private corruptHeaders(p: Pipe, input: Uint8Array): Uint8Array {
+  private corruptHeaders(p: Pipe, input: Uint8Array, marks: Mark[]): Uint8Array {
     let bytes = input;
     const s = p.scanner;
     if (s.malformed) return bytes;
@@ -522,9 +536,8 @@ export class FaultProxy extends EventEmitter {
         this.pendingCorrupt.splice(k, 1);
       }
       if (bytes === input) bytes = Uint8Array.from(input);
-      const was = bytes[i];
+      marks.push({ index: i, request, was: bytes[i] });
       bytes[i] = 0x00;
-      this.corrupted(p.conn, p, i, bytes, request, was);
     }
     return bytes;
   }
@@ -537,11 +550,30 @@ export class FaultProxy extends EventEmitter {
     return -1;
   }
 
-  private corrupted(conn: ProxyConnection, p: Pipe, _i: number, _bytes: Uint8Array, request: CorruptRequest | null, was?: number): void {
+  /** A corrupted byte was forwarded: count and report it. */
+  private corrupted(conn: ProxyConnection, p: Pipe, mark: Mark): void {
     this.stats.corruptions++;
-    const what = was === undefined ? 'a byte' : `the header of a ${TYPE_NAMES[was >> 4]} (0x${was.toString(16).padStart(2, '0')} -> 0x00)`;
+    const what = mark.was < 0 ? 'a byte' : `the header of a ${TYPE_NAMES[mark.was >> 4]} (0x${mark.was.toString(16).padStart(2, '0')} -> 0x00)`;
     this.note(`#${conn.id} corrupted ${what} going ${p.dir}`);
-    this.emit('corrupt', conn, request);
+    this.emit('corrupt', conn, mark.request);
+  }
+
+  /**
+   * @internal A closing connection drops what it still held. A corruption asked for with
+   * corruptNext() that never left goes back in line for the next matching packet.
+   */
+  dropQueue(p: Pipe): void {
+    for (let k = 0; k < p.queue.length; k++) {
+      const marks = p.queue[k].marks;
+      if (marks === null) continue;
+      for (let m = 0; m < marks.length; m++) {
+        const unsent = k > 0 || marks[m].index >= p.offset;
+        if (unsent && marks[m].request !== null) this.pendingCorrupt.push(marks[m].request as CorruptRequest);
+      }
+    }
+    p.queue = [];
+    p.queuedBytes = 0;
+    p.offset = 0;
   }
 
   /** @internal Writes what may go now; re-arms itself for delays and fragment pauses. */
@@ -568,6 +600,12 @@ export class FaultProxy extends EventEmitter {
         p.queuedBytes -= n;
         p.to.write(piece);
         if (this.options.onForward !== undefined) this.options.onForward(conn, p.dir, piece);
+        const marks = head.marks;
+        if (marks !== null) {
+          for (let m = 0; m < marks.length; m++) {
+            if (marks[m].index >= p.offset - n && marks[m].index < p.offset) this.corrupted(conn, p, marks[m]);
+          }
+        }
         if (p.offset === head.bytes.length) {
           p.queue.shift();
           p.offset = 0;
