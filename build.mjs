@@ -72,12 +72,16 @@ const FLAGS_LITE = { DEBUG: 'false', FIRMQTT_LITE: 'true' };
 
 // ---- internal property names, mangled in device bundles ---------------------------------
 //
-// A property name is internal when it is declared `private` somewhere in src/ or
-// targets/ and appears nowhere at the bundle's boundary: not in any public declaration
-// (tsc --declaration over the device entries, private members left out), and not
-// after a '.' in target code, where the engine's own objects are reached (socket.write,
-// Storage.read, E.toString) or in the engine test scripts. Those names are shortened by
-// esbuild (mangleProps); everything a user or an engine can see keeps its name.
+// A property name is internal when our code declares it (a class member, an interface
+// member, a `this.x =` assignment in src/ or the device targets) and it appears nowhere
+// at the bundle's boundary:
+// - not in the public declarations (tsc --declaration over the device entries, private
+//   members left out): options, packets, events, methods a user calls;
+// - not anywhere in TypeScript's ES lib files (lib.es*.d.ts): `length`, `set`, `buffer`, ...;
+// - not after a '.' in target code or in the engine test scripts, where the engine's own
+//   objects are reached (socket.write, Storage.read, E.toString, Timer.set).
+// Those names are shortened by esbuild (mangleProps); everything a user or an engine can
+// see keeps its name. The engine scenario (test/engines) runs the shortened bundles.
 
 function walk(dir, ext, out) {
   for (const name of readdirSync(dir)) {
@@ -89,17 +93,44 @@ function walk(dir, ext, out) {
 }
 
 const IDENT = /[A-Za-z_$][\w$]*/g;
+/** member declarations: `  name: T`, `  name?: T`, `  private readonly name: T`, `  name(args) {` / `;` */
+const MEMBER = /^[ \t]+(?:(?:private|public|protected|readonly|static|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*(?::|\()/gm;
+const THIS_ASSIGN = /\bthis\.([A-Za-z_$][\w$]*)\s*=[^=]/g;
+const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'case', 'default', 'else', 'do', 'try', 'new', 'typeof', 'delete', 'void', 'in', 'of', 'const', 'let', 'var', 'constructor', 'get', 'set', 'super', 'this']);
 let internalNamesCache = null;
 
-/** The internal property names (see above), as a sorted array. */
+function libDir() {
+  const candidates = [`${root}/node_modules/@typescript/typescript-linux-x64/lib`, `${root}/node_modules/typescript/lib`];
+  for (const d of candidates) {
+    try {
+      if (statSync(`${d}/lib.es5.d.ts`).isFile()) return d;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** The internal property names (see above), as a sorted array; [] when the boundary cannot be known. */
 export function internalNames() {
   if (internalNamesCache !== null) return internalNamesCache;
-  const sources = walk(`${root}/src`, '.ts', []).concat(walk(`${root}/targets/espruino`, '.ts', []), walk(`${root}/targets/moddable`, '.ts', []));
-  const priv = new Set();
-  for (const f of sources) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/\bprivate\s+(?:readonly\s+|static\s+)*([A-Za-z_$][\w$]*)/g)) priv.add(m[1]);
+  const lib = libDir();
+  if (lib === null) {
+    console.warn('build: property names left unmangled: TypeScript lib .d.ts files not found');
+    internalNamesCache = [];
+    return internalNamesCache;
   }
-  const boundary = new Set();
+  const sources = walk(`${root}/src`, '.ts', []).concat(walk(`${root}/targets/espruino`, '.ts', []), walk(`${root}/targets/moddable`, '.ts', []));
+  const declared = new Set();
+  for (const f of sources) {
+    const text = readFileSync(f, 'utf8');
+    for (const m of text.matchAll(MEMBER)) if (!KEYWORDS.has(m[1])) declared.add(m[1]);
+    for (const m of text.matchAll(THIS_ASSIGN)) declared.add(m[1]);
+  }
+  const boundary = new Set(KEYWORDS);
+  for (const f of readdirSync(lib)) {
+    if (/^lib\.es/.test(f)) for (const m of readFileSync(`${lib}/${f}`, 'utf8').matchAll(IDENT)) boundary.add(m[0]);
+  }
   // public declarations
   const out = mkdtempSync(`${tmpdir()}/firmqtt-decl-`);
   try {
@@ -119,9 +150,23 @@ export function internalNames() {
       internalNamesCache = [];
       return internalNamesCache;
     }
-    for (const f of walk(`${out}/d`, '.d.ts', [])) {
+    // only the declarations a user can reach: the entries' and what they import, transitively
+    const queue = [`${out}/d/targets/espruino/index.d.ts`, `${out}/d/targets/moddable/index.d.ts`];
+    const seen = new Set();
+    while (queue.length) {
+      const f = queue.pop();
+      if (seen.has(f)) continue;
+      seen.add(f);
       const text = readFileSync(f, 'utf8').split('\n').filter((l) => !/^\s*private\s/.test(l)).join('\n');
       for (const m of text.matchAll(IDENT)) boundary.add(m[0]);
+      for (const m of text.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = resolvePath(dirname(f), m[1].replace(/\.js$/, '')) + '.d.ts';
+        try {
+          if (statSync(target).isFile()) queue.push(target);
+        } catch {
+          queue.push(resolvePath(dirname(f), m[1], 'index.d.ts'));
+        }
+      }
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -129,7 +174,9 @@ export function internalNames() {
   // what target code and engine scripts reach on objects they do not own
   const reached = walk(`${root}/targets/espruino`, '.ts', []).concat(walk(`${root}/targets/moddable`, '.ts', []), walk(`${root}/test/engines`, '.js', []));
   for (const f of reached) for (const m of readFileSync(f, 'utf8').matchAll(/\.\s*([A-Za-z_$][\w$]*)/g)) boundary.add(m[1]);
-  internalNamesCache = [...priv].filter((n) => !boundary.has(n)).sort();
+  // quoted names (o['x'], 'x' in o) are left alone by esbuild: keep their dotted uses too
+  for (const f of sources) for (const m of readFileSync(f, 'utf8').matchAll(/\[\s*'([A-Za-z_$][\w$]*)'\s*\]|'([A-Za-z_$][\w$]*)'\s+in\b/g)) boundary.add(m[1] || m[2]);
+  internalNamesCache = [...declared].filter((n) => !boundary.has(n)).sort();
   return internalNamesCache;
 }
 
