@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../build.mjs';
+import { SerialBridge } from '../../tools/bridge/bridge';
+import { socatAvailable, startSerialPair } from '../serial/socat';
 import { runScenario, startScenarioEnv } from './scenario';
 import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
 
@@ -89,9 +91,11 @@ class EspruinoDriver implements DeviceDriver {
 }
 
 const runs = [
-  { name: 'full bundle, firmqtt API', lite: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
-  { name: 'full bundle, create() (MQTT module shape)', lite: false, start: (o: string) => `startCompat(fq, ${o}, report)` },
-  { name: 'lite bundle, firmqtt API', lite: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'full bundle, firmqtt API', lite: false, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'full bundle, create() (MQTT module shape)', lite: false, serial: false, start: (o: string) => `startCompat(fq, ${o}, report)` },
+  { name: 'lite bundle, firmqtt API', lite: true, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  // Serial1 on a socat pty, the host bridge (tools/bridge) on the other end
+  { name: 'full bundle, firmqtt API over Serial1 and the bridge', lite: false, serial: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
 ];
 
 describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
@@ -126,9 +130,15 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
   });
 
   for (const run of runs) {
-    it(`runs the scenario: ${run.name}`, async () => {
-      const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}`;
+    it.skipIf(run.serial && !socatAvailable())(`runs the scenario: ${run.name}`, async () => {
+      const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}${run.serial ? 's' : ''}`;
       const env: ScenarioEnv = await startScenarioEnv(prefix);
+      const pair = run.serial ? await startSerialPair() : null;
+      const bridge = pair === null ? null : new SerialBridge({ port: pair.host, baudRate: 115200, broker: env.proxy.url });
+      if (bridge !== null) {
+        bridge.on('error', () => undefined);
+        await bridge.start();
+      }
       const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port);
       current = dev;
       try {
@@ -137,13 +147,15 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
           if (Date.now() - t0 > 10000) throw new Error('Espruino did not load the bundle:\n' + dev.output.slice(-2000));
           await new Promise((r) => setTimeout(r, 20));
         }
-        await runScenario(dev, env, prefix, run.start);
+        await runScenario(dev, env, prefix, run.start, pair === null ? undefined : { serialPath: pair.board });
         memory.push({ run: run.name, start: dev.mem('start')!, loaded: dev.mem('loaded')!, connected: dev.mem('connected')!, scenario: dev.mem('scenario')! });
         expect(dev.output).not.toMatch(/Uncaught|ASSERT|Out of Memory/i);
       } catch (e) {
         throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);
       } finally {
         dev.stop();
+        if (bridge !== null) await bridge.stop();
+        if (pair !== null) await pair.stop();
         await env.stop();
       }
     }, 60000);

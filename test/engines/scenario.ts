@@ -74,18 +74,29 @@ export interface ScenarioResult {
  * Runs the scenario. `start` is the device expression that connects and yields the
  * controller, e.g. `startFirmqtt(fq, O, report)` with O defined by `options`.
  */
-export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: string, startExpr: (o: string) => string): Promise<ScenarioResult> {
+export interface ScenarioOptions {
+  /**
+   * The device reaches the broker over a serial line to the host bridge (Espruino
+   * Serial1 on this device path): the bridge's side of the cut shows on the device only
+   * when its keep-alive goes unanswered, so keep-alive is short and the wait longer.
+   */
+  serialPath?: string;
+}
+
+export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: string, startExpr: (o: string) => string, options?: ScenarioOptions): Promise<ScenarioResult> {
+  const serial = options !== undefined && options.serialPath !== undefined;
   const o = JSON.stringify({
     host: '127.0.0.1', address: '127.0.0.1', port: env.proxy.port, clientId: `dev-${prefix.replace(/\W/g, '')}`,
-    prefix, keepalive: 5, reconnectPeriod: 300,
+    prefix, keepalive: serial ? 2 : 5, reconnectPeriod: 300, serialPath: serial ? options!.serialPath : undefined,
   });
+  const slow = serial ? 20000 : 8000;
   const ev = dev.events;
   const find = (p: (e: DeviceEvent) => boolean, from = 0) => {
     for (let i = from; i < ev.length; i++) if (p(ev[i])) return ev[i];
     return undefined;
   };
-  const done = async (tag: string) => {
-    const e = await until(`done ${tag}`, () => find((x) => x.ev === 'done' && x.tag === tag));
+  const done = async (tag: string, timeoutMs = 8000) => {
+    const e = await until(`done ${tag}`, () => find((x) => x.ev === 'done' && x.tag === tag), timeoutMs);
     if (e.error) throw new Error(`${tag} failed on the device: ${e.error}`);
   };
   const message = (topic: string, p: (e: DeviceEvent) => boolean = () => true, from = 0) =>
@@ -126,9 +137,9 @@ export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: s
   env.proxy.cut();
   env.proxy.setFilter(undefined);
   await until('the Last Will at the observer', () => env.seen.find((m) => m.topic === `${prefix}/will` && m.payload === 'gone'));
-  await until('reconnect', () => ev.filter((x) => x.ev === 'connect').length > connectsBefore);
-  await done('r1');
-  await done('r2');
+  await until('reconnect', () => ev.filter((x) => x.ev === 'connect').length > connectsBefore, slow);
+  await done('r1', slow);
+  await done('r2', slow);
   await until('r1 and r2 at the observer', () => env.seen.find((m) => m.topic === `${prefix}/in/r1`) && env.seen.find((m) => m.topic === `${prefix}/in/r2`));
   await dev.call(`mem('scenario')`);
   await dev.call(`ctl.end('e')`);

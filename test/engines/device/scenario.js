@@ -4,7 +4,7 @@
 // happens comes back through report(event):
 //   {ev:'connect'} {ev:'close'} {ev:'done', tag, error} {ev:'message', topic, payload, qos, retain}
 //   {ev:'mem', label, usage} (Espruino only)
-// o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms)}
+// o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms), serialPath (Espruino: Serial1 on that device)}
 
 function fqText(bytes) {
   var s = '';
@@ -18,10 +18,17 @@ function fqWill(o) {
 
 /** The firmqtt (MQTT.js-style) API: fq.connect(options). */
 function startFirmqtt(fq, o, report) {
-  var c = fq.connect({
+  var options = {
     host: o.host, address: o.address, port: o.port, clientId: o.clientId, keepalive: o.keepalive,
     reconnectPeriod: o.reconnectPeriod, will: fqWill(o),
-  });
+  };
+  // MQTT over a UART (Espruino's Serial1 on a device path) to the host bridge
+  if (o.serialPath) {
+    options.serial = Serial1;
+    options.baud = 115200;
+    options.setup = { path: o.serialPath };
+  }
+  var c = fq.connect(options);
   c.on('connect', function () { report({ ev: 'connect' }); });
   c.on('close', function () { report({ ev: 'close' }); });
   c.on('message', function (topic, payload, packet) {
