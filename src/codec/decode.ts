@@ -69,6 +69,7 @@ import { isReasonCodeAllowed } from './reason-codes';
 import { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
 import { allocBytes } from './alloc';
 import { decodeUtf8 } from './utf8';
+import { StrCache } from './strcache';
 
 /** The largest packet MQTT can frame: 1 + 4 + 268435455. */
 export const MAX_PACKET_SIZE = 268435460;
@@ -118,23 +119,9 @@ function checkReason(code: number, type: number): void {
 // ---------------------------------------------------------------------------------
 // Bodies. Each gets a Reader over exactly the Remaining Length.
 
-// Topic cache: recently received topic names, as bytes and as the decoded string. A
-// device hears the same few topics over and over; a hit costs one byte comparison
-// instead of UTF-8 decoding, validation and building a string, and hands the
-// application the same string each time. Direct-mapped, 16 slots of topics up to 64
-// bytes (a few hundred bytes in practice, at most about 1 KB); the slot comes from the
-// length and two bytes (the last and the middle), so that "a/1", "a/2"... of one length
-// do not all fall in one slot. A topic's bytes are copied into the cache only when it
-// comes back to its slot a second time in a row, so ever-different topics allocate
-// nothing extra.
-const TOPIC_SLOTS = 16;
-const TOPIC_CACHE_MAX = 64;
-const topicBytes: (Uint8Array | null)[] = [];
-const topicStr: string[] = [];
-for (let i = 0; i < TOPIC_SLOTS; i++) {
-  topicBytes.push(null);
-  topicStr.push('');
-}
+// Recently received Topic Names (strcache.ts): a device hears the same few topics over
+// and over. 8 sets of 2 topics of up to 64 bytes, so at most about 1 KB.
+const TOPICS = new StrCache(8, 64);
 
 /** A PUBLISH Topic Name: a UTF-8 string without wildcards [MQTT-3.3.2-2]. */
 function readTopic(r: Reader): string {
@@ -142,27 +129,14 @@ function readTopic(r: Reader): string {
   const p = r.pos;
   if (p + n > r.end) throw malformed('topic crosses the end of the packet');
   r.pos = p + n;
+  if (n === 0) return '';
   const b = r.buf;
-  const slot = n === 0 ? 0 : (n + 3 * b[p + n - 1] + 5 * b[p + (n >> 1)]) & (TOPIC_SLOTS - 1);
-  const cached = topicBytes[slot];
-  if (cached !== null && cached.length === n) {
-    let i = 0;
-    while (i < n && b[p + i] === cached[i]) i++;
-    if (i === n) return topicStr[slot];
-  }
+  const hit = TOPICS.get(b, p, n);
+  if (hit !== null) return hit;
   const topic = decodeUtf8(b, p, p + n);
   if (topic === null) throw malformed('ill-formed UTF-8 or U+0000 in the topic');
   if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic');
-  if (n !== 0 && n <= TOPIC_CACHE_MAX) {
-    if (cached === null && topicStr[slot] === topic) {
-      const copy = new Uint8Array(n);
-      for (let i = 0; i < n; i++) copy[i] = b[p + i];
-      topicBytes[slot] = copy;
-    } else {
-      topicStr[slot] = topic;
-      topicBytes[slot] = null;
-    }
-  }
+  TOPICS.put(b, p, n, topic);
   return topic;
 }
 

@@ -43,6 +43,7 @@ import { propertiesLength, writeProperties, WILL_PROPERTIES } from './properties
 import { isReasonCodeAllowed } from './reason-codes';
 import { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
 import { allocBytes } from './alloc';
+import { fingerprint } from './strcache';
 
 // Property list lengths found by measure(), used by write() in the same call.
 let propsLen = 0;
@@ -100,31 +101,28 @@ function propertyListSize(len: number): number {
 // ---------------------------------------------------------------------------------
 // Size pass: validate, return the Remaining Length
 
-// Topic cache: the UTF-8 bytes of recently published topics. A device publishes to a
-// few topics over and over, and scanning a 40-character topic twice (measure, then
-// write) costs more than the rest of a small PUBLISH; a hit skips both scans and the
-// validation. Direct-mapped, the slot from the length and two characters (no hash of
-// the whole string, which would scan it again); 16 slots of topics up to 64 UTF-16
-// units: at most a few KB, usually a few hundred bytes. A topic's bytes are kept only
-// when it comes back to its slot a second time in a row, so a stream of ever-different
-// topics costs no allocation, just the usual scans.
+// Recently published topics and their UTF-8 bytes: a device publishes to a few topics
+// over and over, and scanning a 40-character topic twice (measure, then write) costs
+// more than the rest of a small PUBLISH; a hit skips both scans and the validation.
+// Direct-mapped by a fingerprint of the length and three characters (no hash of the
+// whole string, which would scan it again), 16 topics of up to 64 UTF-16 units: at most
+// a few KB, usually a few hundred bytes. A topic's bytes are kept only when it comes
+// back to its slot while it still holds it, so ever-new topics allocate nothing. Kept
+// inline rather than in a class: this is the path of every PUBLISH to a new topic.
 const TOPIC_SLOTS = 16;
 const TOPIC_CACHE_MAX = 64;
 const topicStr: string[] = [];
+const topicFp: number[] = [];
 const topicBytes: (Uint8Array | null)[] = [];
 for (let i = 0; i < TOPIC_SLOTS; i++) {
   topicStr.push('');
+  topicFp.push(-1);
   topicBytes.push(null);
 }
 /** The cached bytes of the topic measured last, or null on a miss. */
 let topicHit: Uint8Array | null = null;
-/** Slot whose bytes write() should fill in (second sighting), or -1. */
+/** Slot in which writeTopic() should keep the topic's bytes, or -1. */
 let topicFill = -1;
-
-function topicSlot(t: string): number {
-  const n = t.length;
-  return n === 0 ? 0 : (n + 3 * t.charCodeAt(n - 1) + 5 * t.charCodeAt(n >> 1)) & (TOPIC_SLOTS - 1);
-}
 
 /**
  * Whether measure() may guess that a PUBLISH topic missing from the cache is ASCII (one
@@ -141,22 +139,20 @@ let guessedUnits = 0;
 /** Measures and validates a PUBLISH Topic Name (or finds it in the cache); returns its byte length. */
 function measureTopic(topic: string): number {
   if (typeof topic !== 'string') throw protocolError('topic must be a string');
-  const slot = topicSlot(topic);
   topicFill = -1;
   topicHit = null;
   topicGuessed = false;
-  // '' never enters the cache, and slots start as ''
-  const seen = topicStr[slot] === topic && topic.length !== 0;
-  if (seen) {
-    const cached = topicBytes[slot];
-    if (cached !== null) {
-      topicHit = cached;
-      return cached.length;
-    }
+  const units = topic.length;
+  const fp = units === 0 ? -1 : fingerprint(units, topic.charCodeAt(0), topic.charCodeAt(units >> 1), topic.charCodeAt(units - 1));
+  const slot = fp & (TOPIC_SLOTS - 1);
+  const seen = units !== 0 && topicFp[slot] === fp && topicStr[slot] === topic;
+  if (seen && topicBytes[slot] !== null) {
+    topicHit = topicBytes[slot];
+    return (topicHit as Uint8Array).length;
   }
   let n: number;
   if (guessAscii) {
-    n = topic.length;
+    n = units;
     if (n > 0xffff) throw malformed('topic is longer than 65535 bytes');
     if (topic.indexOf('\u0000') >= 0) throw malformed('topic has U+0000'); // [MQTT-1.5.4-2]
     topicGuessed = true;
@@ -166,9 +162,10 @@ function measureTopic(topic: string): number {
   }
   if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic'); // [MQTT-3.3.2-2]
   if (seen) {
-    topicFill = slot;
-  } else if (topic.length !== 0 && topic.length <= TOPIC_CACHE_MAX) {
+    topicFill = slot; // back while it holds the slot: keep its bytes this time
+  } else if (units !== 0 && units <= TOPIC_CACHE_MAX) {
     topicStr[slot] = topic;
+    topicFp[slot] = fp;
     topicBytes[slot] = null;
   }
   return n;

@@ -4,8 +4,16 @@
 // out-of-range read (rumqttc read_mqtt_bytes "BoundaryCrossed").
 import { mqttError, MALFORMED_PACKET } from './errors';
 import { decodeUtf8 } from './utf8';
+import { StrCache } from './strcache';
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Recently decoded short strings other than PUBLISH topics (strcache.ts): content types,
+ * response topics, user property names and values, client ids. 16 sets of 2 strings of
+ * up to 32 bytes, so about 1 KB at most.
+ */
+const STRINGS = new StrCache(16, 32);
 
 export function malformed(what: string): Error {
   return mqttError(MALFORMED_PACKET, 'Malformed Packet: ' + what);
@@ -82,8 +90,13 @@ export class Reader {
     const p = this.pos;
     if (p + n > this.end) throw malformed('string crosses the end of its field');
     this.pos = p + n;
-    const s = decodeUtf8(this.buf, p, p + n);
+    if (n === 0) return '';
+    const b = this.buf;
+    const hit = STRINGS.get(b, p, n);
+    if (hit !== null) return hit;
+    const s = decodeUtf8(b, p, p + n);
     if (s === null) throw malformed('ill-formed UTF-8 or U+0000 in a string');
+    STRINGS.put(b, p, n, s);
     return s;
   }
 
