@@ -2,6 +2,11 @@
 // is connected with its first onWritable, has data with onReadable(count), and reports
 // a failure or the peer's close with onError. TLS: the same shape from the host's secure
 // socket (host.TLS).
+//
+// Backpressure: an ECMA-419 socket takes at most the byte count its last onWritable
+// reported (write() returns what is left, and throws past it). Bytes beyond that wait
+// here, in order, and go out at the next onWritable; write() then returns false and
+// onDrain follows once the queue is empty (the client's backpressure contract).
 import type { Transport, TransportFactory, TransportHandler } from '../../src/client/transport';
 import { host } from './host';
 import type { ECMA419Socket, TCPConstructor } from './host';
@@ -28,6 +33,11 @@ class SocketTransport implements Transport {
   private handler: TransportHandler | null;
   private opened: boolean;
   private done: boolean;
+  /** bytes the socket accepts now */
+  private writable: number;
+  /** bytes waiting for room, oldest first; the head may be partly written (queueHead bytes gone) */
+  private queue: Uint8Array[];
+  private queueHead: number;
 
   constructor(options: TcpOptions) {
     this.options = options;
@@ -35,6 +45,9 @@ class SocketTransport implements Transport {
     this.handler = null;
     this.opened = false;
     this.done = false;
+    this.writable = 0;
+    this.queue = [];
+    this.queueHead = 0;
   }
 
   open(handler: TransportHandler): void {
@@ -50,8 +63,8 @@ class SocketTransport implements Transport {
       onReadable(count: number) {
         self.readable(count);
       },
-      onWritable() {
-        self.writable();
+      onWritable(count: number) {
+        self.onWritable(count);
       },
       onError() {
         self.failed();
@@ -66,13 +79,33 @@ class SocketTransport implements Transport {
     if (ab !== undefined && ab.byteLength > 0 && this.handler !== null) this.handler.onData(new Uint8Array(ab));
   }
 
-  private writable(): void {
+  private onWritable(count: number): void {
     if (this.done || this.handler === null) return;
+    this.writable = count;
     if (!this.opened) {
       this.opened = true;
       this.handler.onOpen();
-    } else {
-      this.handler.onDrain();
+      return;
+    }
+    const waited = this.queue.length > 0;
+    this.pump();
+    if (waited && this.queue.length === 0 && !this.done) this.handler.onDrain();
+  }
+
+  /** Writes queued bytes while the socket has room. */
+  private pump(): void {
+    const s = this.socket;
+    while (s !== null && this.queue.length > 0 && this.writable > 0) {
+      const head = this.queue[0];
+      const rest = head.length - this.queueHead;
+      const n = rest <= this.writable ? rest : this.writable;
+      this.writable = s.write(toBuffer(head.subarray(this.queueHead, this.queueHead + n)));
+      if (n === rest) {
+        this.queue.shift();
+        this.queueHead = 0;
+      } else {
+        this.queueHead += n;
+      }
     }
   }
 
@@ -83,6 +116,7 @@ class SocketTransport implements Transport {
 
   private finish(error: Error | null): void {
     this.done = true;
+    this.queue = [];
     const s = this.socket;
     this.socket = null;
     if (s !== null) s.close();
@@ -90,12 +124,10 @@ class SocketTransport implements Transport {
   }
 
   write(bytes: Uint8Array): boolean {
-    const s = this.socket;
-    if (s === null || this.done) return true;
-    // the socket takes an ArrayBuffer: a view over part of one is copied out
-    const ab = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-    s.write(ab as ArrayBuffer);
-    return true;
+    if (this.socket === null || this.done) return true;
+    this.queue.push(bytes);
+    this.pump();
+    return this.queue.length === 0;
   }
 
   flush(): void {
@@ -116,4 +148,9 @@ class SocketTransport implements Transport {
       else Promise.resolve().then(() => h.onClose(null));
     }
   }
+}
+
+/** The socket takes an ArrayBuffer: a view over part of one is copied out. */
+function toBuffer(bytes: Uint8Array): ArrayBuffer {
+  return (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
 }

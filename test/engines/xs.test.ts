@@ -37,6 +37,12 @@ function globalScript(code: string, names: string[]): string {
   return `(function () {\n${code}\n${names.map((n) => `globalThis.${n} = ${n};`).join('\n')}\n})();`;
 }
 
+/**
+ * The socket's send window in the stand-in (bytes per onWritable): small, so packets
+ * (a CONNECT with its Will is longer) are split and wait for room, as on a device.
+ */
+const SEND_WINDOW = 32;
+
 class XsDriver implements DeviceDriver {
   events: DeviceEvent[] = [];
   readonly worker: XsWorker;
@@ -80,7 +86,7 @@ class XsDriver implements DeviceDriver {
         const entry = { socket, closedByXs: false };
         this.sockets.set(msg.id, entry);
         socket.setNoDelay(true);
-        socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: 65536 }));
+        socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: SEND_WINDOW }));
         socket.on('data', (b: Buffer) => this.send({ t: 'data', id: msg.id, bytes: Array.from(b) }));
         socket.on('error', () => undefined);
         socket.on('close', () => {
@@ -91,7 +97,8 @@ class XsDriver implements DeviceDriver {
       }
       case 'write': {
         const s = this.sockets.get(msg.id);
-        if (s !== undefined) s.socket.write(Buffer.from(msg.bytes));
+        // room again once the bytes are handed to the kernel
+        if (s !== undefined) s.socket.write(Buffer.from(msg.bytes), () => this.send({ t: 'writable', id: msg.id, count: SEND_WINDOW }));
         break;
       }
       case 'close': {

@@ -45,6 +45,7 @@ class TCP {
     this.format = options.format === undefined ? 'buffer' : options.format;
     this.chunks = [];
     this.available = 0;
+    this.writableCount = 0;
     hostSockets[this.id] = this;
     hostSend({ t: 'connect', id: this.id, address: options.address, port: options.port });
   }
@@ -65,10 +66,13 @@ class TCP {
   }
   write(data) {
     var bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    // as Moddable's sockets: at most what the last onWritable allowed, else "overflow"
+    if (bytes.length > this.writableCount) throw new Error('overflow');
+    this.writableCount -= bytes.length;
     var arr = [];
     for (var i = 0; i < bytes.length; i++) arr.push(bytes[i]);
     hostSend({ t: 'write', id: this.id, bytes: arr });
-    return 65536;
+    return this.writableCount;
   }
   close() {
     if (!hostSockets[this.id]) return;
@@ -89,6 +93,7 @@ globalThis.handleCommand = function (buffer) {
     var s = hostSockets[msg.id];
     if (s) {
       if (msg.t === 'writable') {
+        s.writableCount = msg.count;
         if (s.options.onWritable) s.options.onWritable.call(s, msg.count);
       } else if (msg.t === 'data') {
         s.chunks.push(new Uint8Array(msg.bytes));
