@@ -7,14 +7,15 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../build.mjs';
 import { SerialBridge } from '../../tools/bridge/bridge';
 import { socatAvailable, startSerialPair } from '../serial/socat';
-import { runScenario, startScenarioEnv } from './scenario';
+import { runScenario, startScenarioEnv, until } from './scenario';
+import { freePort } from '../helpers/brokers';
 import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
 
 const BIN = process.env.ESPRUINO_BIN;
@@ -35,8 +36,12 @@ class EspruinoDriver implements DeviceDriver {
    * Commands reach the script over a TCP control connection it opens to `controlPort`
    * (one line of JavaScript each): the Linux build's REPL does not read a piped stdin.
    */
-  constructor(bundlePath: string, controlPort: number) {
-    this.dir = mkdtempSync(join(tmpdir(), 'fq-espruino-'));
+  private ownDir: boolean;
+
+  /** `dir`: the working directory, where the Linux build keeps its Storage (espruino.flash); default a fresh one, removed by stop() */
+  constructor(bundlePath: string, controlPort: number, dir?: string) {
+    this.ownDir = dir === undefined;
+    this.dir = dir === undefined ? mkdtempSync(join(tmpdir(), 'fq-espruino-')) : dir;
     const script = join(this.dir, 'main.js');
     writeFileSync(script, [
       'var ctl;',
@@ -84,9 +89,24 @@ class EspruinoDriver implements DeviceDriver {
     return e === undefined ? undefined : e.usage;
   }
 
-  stop(): void {
+  /** Kills the process (SIGKILL: a reset, nothing flushed on the way out). */
+  stop(): Promise<void> {
+    const exited = new Promise<void>((r) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
+      else this.proc.once('exit', () => r());
+    });
     this.proc.kill('SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
+    return exited.then(() => {
+      if (this.ownDir) rmSync(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  async ready(): Promise<void> {
+    const t0 = Date.now();
+    while (!this.events.some((e) => e.ev === 'ready')) {
+      if (Date.now() - t0 > 10000) throw new Error('Espruino did not load the bundle:\n' + this.output.slice(-2000));
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 }
 
@@ -142,18 +162,14 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
       const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port);
       current = dev;
       try {
-        const t0 = Date.now();
-        while (!dev.events.some((e) => e.ev === 'ready')) {
-          if (Date.now() - t0 > 10000) throw new Error('Espruino did not load the bundle:\n' + dev.output.slice(-2000));
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await dev.ready();
         await runScenario(dev, env, prefix, run.start, pair === null ? undefined : { serialPath: pair.board });
         memory.push({ run: run.name, start: dev.mem('start')!, loaded: dev.mem('loaded')!, connected: dev.mem('connected')!, scenario: dev.mem('scenario')! });
         expect(dev.output).not.toMatch(/Uncaught|ASSERT|Out of Memory/i);
       } catch (e) {
         throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);
       } finally {
-        dev.stop();
+        await dev.stop();
         if (bridge !== null) await bridge.stop();
         if (pair !== null) await pair.stop();
         await env.stop();
@@ -165,6 +181,72 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
 if (!available) {
   console.log(`Espruino engine scenario skipped: ESPRUINO_BIN ${BIN ? `(${BIN}) does not exist` : 'is not set'}; point it at an Espruino Linux executable to run it (CI has none, so it skips there too).`);
 }
+
+describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
+  let server: Server;
+  let current: EspruinoDriver | null = null;
+  let bundle: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      if (current !== null) current.attach(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    dir = mkdtempSync(join(tmpdir(), 'fq-espruino-reset-'));
+    const spec = BUNDLES.find((x) => x.name === 'espruino')!;
+    bundle = join(dir, 'firmqtt.js');
+    writeFileSync(bundle, (await buildBundle({ ...spec, outfile: undefined })).minCode);
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a QoS 1 message published offline is kept in Storage and sent by the next process', async () => {
+    const prefix = 'esp/reset';
+    const env = await startScenarioEnv(prefix);
+    const flashDir = join(dir, 'board');
+    mkdirSync(flashDir);
+    const port = (server.address() as AddressInfo).port;
+    const closedPort = await freePort();
+    const options = (brokerPort: number) => JSON.stringify({
+      host: '127.0.0.1', port: brokerPort, clientId: 'dev-reset', prefix, keepalive: 5, reconnectPeriod: 300, storage: true,
+    });
+    let dev = new EspruinoDriver(bundle, port, flashDir);
+    current = dev;
+    try {
+      await dev.ready();
+      // no broker there: the message can only wait, in Storage
+      await dev.call(`ctl = startFirmqtt(fq, ${options(closedPort)}, report)`);
+      await dev.call(`ctl.publish('k', '${prefix}/in/kept', 'kept across a reset', 1, false)`);
+      await dev.call(`report({ ev: 'stored', names: require('Storage').list() })`);
+      await until('the Storage listing', () => dev.events.find((e) => e.ev === 'stored'));
+      await dev.stop();
+      expect(existsSync(join(flashDir, 'espruino.flash'))).toBe(true);
+
+      dev = new EspruinoDriver(bundle, port, flashDir);
+      current = dev;
+      await dev.ready();
+      await dev.call(`ctl = startFirmqtt(fq, ${options(env.proxy.port)}, report)`);
+      await until('connect after the reset', () => dev.events.find((e) => e.ev === 'connect'));
+      const m = await until('the kept message at the observer', () => env.seen.find((x) => x.topic === `${prefix}/in/kept`));
+      expect(m.payload).toBe('kept across a reset');
+      expect(m.qos).toBe(1);
+      // acknowledged: nothing left in Storage under the prefix
+      await new Promise((r) => setTimeout(r, 200));
+      await dev.call(`report({ ev: 'left', names: require('Storage').list().filter(function (n) { return n.indexOf('fq/') === 0; }) })`);
+      const left = await until('the Storage listing', () => dev.events.find((e) => e.ev === 'left')) as DeviceEvent & { names: string[] };
+      expect(left.names).toEqual([]);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);
+    } finally {
+      await dev.stop();
+      await env.stop();
+    }
+  }, 60000);
+});
 
 describe.skipIf(available)('Espruino (ESPRUINO_BIN not set)', () => {
   it.skip(`skipped: set ESPRUINO_BIN to an Espruino Linux executable to run the engine scenario (${BIN ? `${BIN} does not exist` : 'unset'}); CI has none, so it skips there too`, () => {});

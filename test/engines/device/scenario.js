@@ -4,7 +4,8 @@
 // happens comes back through report(event):
 //   {ev:'connect'} {ev:'close'} {ev:'done', tag, error} {ev:'message', topic, payload, qos, retain}
 //   {ev:'mem', label, usage} (Espruino only)
-// o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms), serialPath (Espruino: Serial1 on that device)}
+// o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms), serialPath (Espruino: Serial1 on that device),
+//    storage (Espruino: a StorageStore)}
 
 function fqText(bytes) {
   var s = '';
@@ -27,6 +28,11 @@ function startFirmqtt(fq, o, report) {
     options.serial = Serial1;
     options.baud = 115200;
     options.setup = { path: o.serialPath };
+  }
+  // unacknowledged QoS 1/2 messages in Espruino's Storage (flash), surviving a restart
+  if (o.storage) {
+    options.store = new fq.StorageStore();
+    options.storePrefix = 'fq';
   }
   var c = fq.connect(options);
   c.on('connect', function () { report({ ev: 'connect' }); });
