@@ -126,8 +126,9 @@ let topicFill = -1;
 
 /**
  * Whether measure() may guess that a PUBLISH topic missing from the cache is ASCII (one
- * byte per UTF-16 unit) instead of scanning it: writeTopic() then checks while copying
- * and returns -1 if the guess was wrong, and the caller measures again exactly. This
+ * byte per UTF-16 unit) and without U+0000, instead of scanning it: writeTopic() then
+ * checks while copying and returns -1 if the guess was wrong, and the caller measures
+ * again exactly (which refuses a U+0000). This
  * saves a whole pass over the topic, which is most of the cost of a small PUBLISH to a
  * new topic. encodedLength() never guesses.
  */
@@ -152,9 +153,9 @@ function measureTopic(topic: string): number {
   }
   let n: number;
   if (guessAscii) {
+    // U+0000 is caught by writeTopic() too (an Espruino indexOf('\u0000') cannot be trusted)
     n = units;
     if (n > 0xffff) throw malformed('topic is longer than 65535 bytes');
-    if (topic.indexOf('\u0000') >= 0) throw malformed('topic has U+0000'); // [MQTT-1.5.4-2]
     topicGuessed = true;
     guessedUnits = n;
   } else {
@@ -186,7 +187,7 @@ function writeTopic(buf: Uint8Array, pos: number, topic: string): number {
     const start = pos + 2;
     for (let i = 0; i < n; i++) {
       const c = topic.charCodeAt(i);
-      if (c >= 0x80) return -1;
+      if (c >= 0x80 || c === 0) return -1; // not ASCII, or U+0000: measure exactly (and refuse)
       buf[start + i] = c;
     }
     buf[pos] = n >> 8;
@@ -574,8 +575,8 @@ export function encodedLength(packet: Packet, protocolVersion: ProtocolVersion):
  * Encodes `packet` into `buf` from `pos` on and returns the end position, or -1 when the
  * packet does not fit: a result, not a throw (coreMQTT MQTTNoMemory), and nothing is
  * written. Throws an MqttError for a packet that cannot be encoded; that is found before
- * anything is written, except for a non-ASCII PUBLISH topic with a lone surrogate or of
- * more than 65535 bytes once encoded, found while the topic is copied (it was guessed
+ * anything is written, except for a PUBLISH topic with U+0000, a lone surrogate or more
+ * than 65535 bytes once encoded, found while the topic is copied (it was guessed plain
  * ASCII), after part of the packet was written. Never writes outside
  * buf[pos, pos + size of the packet).
  */

@@ -8,5 +8,5 @@ export { reasonName, connackReturnCodeName, isReasonCodeAllowed } from './reason
 export { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
 export { PROPERTY_ID, isPropertyAllowed, WILL_PROPERTIES } from './properties';
 export { setBufferPool } from './alloc';
-export { utf8Length, utf8LengthStrict, writeUtf8, decodeUtf8 } from './utf8';
+export { utf8Length, utf8LengthStrict, writeUtf8, decodeUtf8, setStringCodec } from './utf8';
 export { MAX_VARINT, varIntLength, writeVarInt } from './primitives';

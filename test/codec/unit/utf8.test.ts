@@ -1,8 +1,9 @@
 // The codec's own UTF-8 (no TextEncoder/TextDecoder on Espruino): lengths, writing, and
 // decoding that accepts exactly well-formed UTF-8 without U+0000 (MQTT 5.0 §1.5.4).
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, utf8Length, utf8LengthStrict, writeUtf8 } from '../../../src/codec/index';
-import { h, toHex } from './helpers';
+import { Decoder, PUBLISH, decodeUtf8, encode, setStringCodec, utf8Length, utf8LengthStrict, writeUtf8 } from '../../../src/codec/index';
+import type { Packet } from '../../../src/codec/index';
+import { h, pkt, props, str, toHex } from './helpers';
 
 const BOUNDARIES = [
   0x01, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfeff, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x10ffff,
@@ -95,5 +96,59 @@ describe('UTF-8 decoding', () => {
     const b = h('61 e282ac');
     expect(decodeUtf8(b, 0, 3)).toBeNull();
     expect(decodeUtf8(b, 0, 4)).toBe('a€');
+  });
+});
+
+/** A string as an engine without UTF-16 strings shows it: charCodeAt gives code points (Espruino UTF-8 strings). */
+function codePointString(cps: number[]): string {
+  return { length: cps.length, charCodeAt: (i: number) => cps[i] } as unknown as string;
+}
+
+describe('engines whose strings are not UTF-16', () => {
+  it('encode a charCodeAt above 0xFFFF as the 4-byte code point it is', () => {
+    const s = codePointString([0x61, 0x1f600, 0xe9, 0x20ac, 0x10ffff]);
+    const want = Buffer.from('a\u{1f600}é€\u{10ffff}', 'utf8');
+    expect(utf8Length(s)).toBe(want.length);
+    expect(utf8LengthStrict(s)).toBe(want.length);
+    const buf = new Uint8Array(want.length);
+    expect(writeUtf8(buf, 0, s)).toBe(want.length);
+    expect(toHex(buf)).toBe(want.toString('hex'));
+  });
+
+  it('use the installed engine conversions for every string that is not plain ASCII', () => {
+    const seen: string[] = [];
+    setStringCodec(
+      (s) => {
+        seen.push('to ' + s);
+        return new Uint8Array(Buffer.from(s, 'utf8'));
+      },
+      (b) => {
+        seen.push('from ' + b.length);
+        return Buffer.from(b).toString('utf8');
+      },
+    );
+    try {
+      const packet: Packet = { type: PUBLISH, topic: 'dom/température', payload: 'é', qos: 0, retain: false, dup: false, properties: { contentType: 'ü' } };
+      const bytes = encode(packet, 5);
+      expect(seen.filter((x) => x.startsWith('to ')).length).toBeGreaterThan(0);
+      expect(toHex(bytes)).toBe(toHex(h(pkt('30', str('dom/température'), props('03' + str('ü')), 'c3a9'))));
+      // ASCII strings never reach the engine
+      seen.length = 0;
+      encode({ type: PUBLISH, topic: 'plain', payload: 'ascii', qos: 0, retain: false, dup: false }, 4);
+      expect(seen).toEqual([]);
+      const d = new Decoder({ protocolVersion: 5 });
+      d.feed(h(pkt('30', str('über/x'), props(), '00')));
+      expect((d.read() as { topic: string }).topic).toBe('über/x');
+      expect(seen).toContain('from 7');
+      // ill-formed bytes are refused before the engine sees them
+      seen.length = 0;
+      expect(decodeUtf8(h('c3'), 0, 1)).toBeNull();
+      expect(seen).toEqual([]);
+      // the engine's bytes for an MQTT string are checked too
+      setStringCodec(() => h('ff'), null);
+      expect(utf8LengthStrict('é')).toBe(-1);
+    } finally {
+      setStringCodec(null, null);
+    }
   });
 });
