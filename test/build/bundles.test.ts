@@ -1,0 +1,75 @@
+// build.mjs's device bundles: the Espruino module format, the lite stand-ins, compiled-out
+// error texts, shortened internal names, and the size table.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BUNDLES, buildBundle, espruinoExports, internalNames, stripMessages } from '../../build.mjs';
+
+const spec = (name: string) => ({ ...BUNDLES.find((b) => b.name === name)!, outfile: undefined });
+
+/** Loads an Espruino bundle the way Espruino's module loader does: code run with `exports` in scope. */
+function loadEspruinoModule(code: string): Record<string, unknown> {
+  const exports: Record<string, unknown> = {};
+  new Function('exports', code)(exports);
+  return exports;
+}
+
+describe('Espruino bundles', () => {
+  it('assign exports plainly at the end (no getters, no defineProperty helpers)', () => {
+    expect(espruinoExports('var a=1;function b(){}export{a as x,b};')).toBe('var a=1;function b(){}exports.x=a;exports.b=b;\n');
+  });
+
+  it('load as an Espruino module and export the device API only', async () => {
+    const full = await buildBundle(spec('espruino'));
+    const m = loadEspruinoModule(full.minCode);
+    expect(Object.keys(m).sort()).toEqual(['EspruinoClock', 'MQTT', 'MemoryStore', 'MqttClient', 'StorageStore', 'connect', 'create', 'netTransport', 'parseUrl', 'serialTransport']);
+    expect(full.minCode).not.toMatch(/Object\.defineProperty|__export|\bRouter\b/);
+  });
+
+  it('the lite bundle is the full one without MQTT 5 (smaller, refuses protocolVersion 5)', async () => {
+    const full = await buildBundle(spec('espruino'));
+    const lite = await buildBundle(spec('espruino-lite'));
+    expect(lite.minified).toBeLessThan(full.minified - 5000);
+    const m = loadEspruinoModule(lite.minCode) as { MqttClient: new (p: unknown, o: unknown) => unknown };
+    const platform = { transport: () => ({ open() {}, write: () => true, flush() {}, close() {} }), clock: { now: () => 0, setTimer() {}, clearTimer() {} } };
+    let error: { code?: number; message: string } | null = null;
+    try {
+      new m.MqttClient(platform, { protocolVersion: 5 });
+    } catch (e) {
+      error = e as { code?: number; message: string };
+    }
+    // the text is compiled out ("session/session:<line>"); the MQTT code stays
+    expect(error?.code).toBe(0x82);
+    expect(error?.message).toMatch(/^session\/session:\d+$/);
+  });
+
+  it('compile error texts out to file:line and keep the codes', () => {
+    const src = "throw mqttError(PROTOCOL_ERROR, 'a long explanation');\nthrow new Error(\"another one\");";
+    expect(stripMessages(src, '/x/src/session/session.ts')).toBe("throw mqttError(PROTOCOL_ERROR, 'session/session:1');\nthrow new Error('session/session:2');");
+  });
+
+  it('shorten internal names only: nothing a user, the ES library or an engine object uses', () => {
+    const names = new Set(internalNames());
+    expect(names.size).toBeGreaterThan(50);
+    for (const publicName of ['publish', 'subscribe', 'on', 'end', 'connected', 'clientId', 'keepalive', 'topic', 'payload', 'qos', 'messageId', 'length', 'set', 'write', 'toUint8Array', 'readArrayBuffer', 'onWritable']) {
+      expect(names.has(publicName), publicName).toBe(false);
+    }
+    expect(names.has('deliverNotices')).toBe(true);
+  });
+});
+
+describe('node build.mjs', () => {
+  it('prints the size table and a JSON line with a budget per bundle, and passes while budgets are not enforced', () => {
+    const r = spawnSync(process.execPath, ['build.mjs'], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', env: { ...process.env, FIRMQTT_ENFORCE_BUDGETS: '' } });
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const names = json.bundles.map((b: { name: string }) => b.name);
+    expect(names).toEqual(['node', 'espruino', 'espruino-lite', 'moddable']);
+    for (const b of json.bundles) {
+      expect(b.minified).toBeGreaterThan(0);
+      expect(b.gzip).toBeGreaterThan(0);
+      expect(b).toHaveProperty('budget');
+    }
+    expect(json.bundles.find((b: { name: string }) => b.name === 'espruino').budget).toBe(16000);
+    expect(json.bundles.find((b: { name: string }) => b.name === 'espruino-lite').budget).toBe(6000);
+  }, 60000);
+});
