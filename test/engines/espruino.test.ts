@@ -39,7 +39,7 @@ class EspruinoDriver implements DeviceDriver {
   private ownDir: boolean;
 
   /** `dir`: the working directory, where the Linux build keeps its Storage (espruino.flash); default a fresh one, removed by stop() */
-  constructor(bundlePath: string, controlPort: number, dir?: string) {
+  constructor(bundlePath: string, controlPort: number, dir?: string, fromStorage?: boolean) {
     this.ownDir = dir === undefined;
     this.dir = dir === undefined ? mkdtempSync(join(tmpdir(), 'fq-espruino-')) : dir;
     const script = join(this.dir, 'main.js');
@@ -48,8 +48,11 @@ class EspruinoDriver implements DeviceDriver {
       "function report(e) { print('@@' + JSON.stringify(e)); }",
       "function mem(label) { report({ ev: 'mem', label: label, usage: process.memory().usage }); }",
       DEVICE_SCENARIO,
+      // from Storage (flash), require() leaves the functions' text in flash; added to the
+      // module cache, the text is copied into variables
+      fromStorage ? `require('Storage').write('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));` : '',
       "mem('start');",
-      `Modules.addCached('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));`,
+      fromStorage ? '' : `Modules.addCached('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));`,
       "var fq = require('firmqtt');",
       "mem('loaded');",
       'var ctlBuf = "";',
@@ -114,6 +117,8 @@ const runs = [
   { name: 'full bundle, firmqtt API', lite: false, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   { name: 'full bundle, create() (MQTT module shape)', lite: false, serial: false, start: (o: string) => `startCompat(fq, ${o}, report)` },
   { name: 'lite bundle, firmqtt API', lite: true, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'full bundle from Storage, firmqtt API', lite: false, serial: false, storage: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'lite bundle from Storage, firmqtt API', lite: true, serial: false, storage: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   // Serial1 on a socat pty, the host bridge (tools/bridge) on the other end
   { name: 'full bundle, firmqtt API over Serial1 and the bridge', lite: false, serial: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
 ];
@@ -151,7 +156,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
 
   for (const run of runs) {
     it.skipIf(run.serial && !socatAvailable())(`runs the scenario: ${run.name}`, async () => {
-      const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}${run.serial ? 's' : ''}`;
+      const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}${run.serial ? 's' : ''}${'storage' in run ? 'f' : ''}`;
       const env: ScenarioEnv = await startScenarioEnv(prefix);
       const pair = run.serial ? await startSerialPair() : null;
       const bridge = pair === null ? null : new SerialBridge({ port: pair.host, baudRate: 115200, broker: env.proxy.url });
@@ -159,7 +164,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
         bridge.on('error', () => undefined);
         await bridge.start();
       }
-      const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port);
+      const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port, undefined, 'storage' in run);
       current = dev;
       try {
         await dev.ready();
