@@ -2,9 +2,9 @@
 // with, in the order it was published. QoS 1/2 messages stay until acknowledged; QoS 0
 // messages only until they are written.
 //
-// Records are struct-of-arrays in typed arrays (id, flags, block, offset, length), not
-// one object per message, and the encoded packets live in shared byte blocks, not one
-// Uint8Array each. On Node that is ~25 B of bookkeeping plus the packet bytes per
+// Records are struct-of-arrays in typed arrays (id, flags, block, offset; the length is
+// read from the packet's own header), not one object per message, and the encoded
+// packets live in shared byte blocks, not one Uint8Array each. On Node that is ~15 B of bookkeeping plus the packet bytes per
 // message instead of ~300 B; on Espruino it is the difference between a handful of
 // variables and a dozen per message. (coreMQTT's caller-sized in-flight records are
 // the model.)
@@ -46,8 +46,8 @@ export class Outbox {
   private flags: Uint8Array;
   private blk: Int32Array;
   private off: Uint32Array;
-  private len: Uint32Array;
-  private dones: (Done | undefined)[];
+  /** completion callbacks by sequence number; most messages have none, and then cost nothing here */
+  private dones: { [seq: number]: Done };
   private blockSize: number;
   private blocks: (Uint8Array | null)[];
   private blockLive: number[];
@@ -71,8 +71,7 @@ export class Outbox {
     this.flags = new Uint8Array(8);
     this.blk = new Int32Array(8);
     this.off = new Uint32Array(8);
-    this.len = new Uint32Array(8);
-    this.dones = [];
+    this.dones = {};
     this.blockSize = blockSize;
     this.blocks = [];
     this.blockLive = [];
@@ -105,8 +104,7 @@ export class Outbox {
     this.flags[i] = state | (qos << QOS_SHIFT);
     this.blk[i] = this.cur;
     this.off[i] = this.curUsed;
-    this.len[i] = n;
-    this.dones[i] = done;
+    if (done !== undefined) this.dones[this.seqBase + i] = done;
     this.curUsed += n;
     this.blockLive[this.cur - this.blockBase]++;
     this.count++;
@@ -123,8 +121,7 @@ export class Outbox {
     this.flags[i] = WAIT_PUBCOMP | (2 << QOS_SHIFT);
     this.blk[i] = -1;
     this.off[i] = 0;
-    this.len[i] = 0;
-    this.dones[i] = done;
+    if (done !== undefined) this.dones[this.seqBase + i] = done;
     this.count++;
     return i;
   }
@@ -148,11 +145,11 @@ export class Outbox {
     return this.seqBase + i;
   }
   done(i: number): Done | undefined {
-    return this.dones[i];
+    return this.dones[this.seqBase + i];
   }
 
   clearDone(i: number): void {
-    this.dones[i] = undefined;
+    delete this.dones[this.seqBase + i];
   }
 
   markSent(i: number): void {
@@ -170,7 +167,7 @@ export class Outbox {
   packet(i: number): Uint8Array {
     const b = this.blocks[this.blk[i] - this.blockBase] as Uint8Array;
     const o = this.off[i];
-    return b.subarray(o, o + this.len[i]);
+    return b.subarray(o, o + packetLength(b, o));
   }
 
   hasPacket(i: number): boolean {
@@ -190,7 +187,7 @@ export class Outbox {
   remove(i: number): void {
     this.releaseBytes(i);
     this.flags[i] = FREE;
-    this.dones[i] = undefined;
+    delete this.dones[this.seqBase + i];
     this.count--;
     while (this.head < this.tail && (this.flags[this.head] & FREE) !== 0) this.head++;
     if (this.assignedEnd < this.head) this.assignedEnd = this.head;
@@ -230,7 +227,7 @@ export class Outbox {
     const b = this.blk[i];
     if (b < 0) return;
     this.blk[i] = -1;
-    this.bytes -= this.len[i];
+    this.bytes -= packetLength(this.blocks[b - this.blockBase] as Uint8Array, this.off[i]);
     const k = b - this.blockBase;
     if (--this.blockLive[k] === 0 && b !== this.cur) {
       this.blocks[k] = null;
@@ -267,8 +264,6 @@ export class Outbox {
       this.flags.copyWithin(0, this.head, this.tail);
       this.blk.copyWithin(0, this.head, this.tail);
       this.off.copyWithin(0, this.head, this.tail);
-      this.len.copyWithin(0, this.head, this.tail);
-      this.dones.splice(0, this.head);
       this.seqBase += this.head;
       this.assignedEnd -= this.head;
       this.tail = live;
@@ -283,8 +278,20 @@ export class Outbox {
     blk.set(this.blk);
     this.blk = blk;
     this.off = grow32(this.off, cap);
-    this.len = grow32(this.len, cap);
     this.capacity = cap;
+  }
+}
+
+/** The whole length of the encoded packet at `start`: fixed header byte, Remaining Length, body. */
+function packetLength(b: Uint8Array, start: number): number {
+  let p = start + 1;
+  let n = 0;
+  let mul = 1;
+  for (;;) {
+    const d = b[p++];
+    n += (d & 0x7f) * mul;
+    if ((d & 0x80) === 0) return p - start + n;
+    mul *= 128;
   }
 }
 
