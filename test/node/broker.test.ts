@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../targets/node/index';
 import type { MqttClient, NodeClientOptions } from '../../targets/node/index';
-import { runMosquittoTests, startAedes, startMosquitto } from './brokers';
-import type { RunningAedes, RunningBroker } from './brokers';
+import { startAedes, startMosquitto } from '../helpers/brokers';
+import type { AedesBroker, Broker } from '../helpers/brokers';
+import { describeMosquitto } from '../integration/suite';
 
 function waitFor<T = unknown>(client: MqttClient, event: 'connect' | 'close' | 'offline' | 'reconnect' | 'end'): Promise<T> {
   return new Promise((resolve) => client.once(event, ((arg: T) => resolve(arg)) as never));
@@ -53,7 +54,7 @@ async function closeAll(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
 }
 
-function roundTrips(version: 4 | 5, broker: () => RunningBroker) {
+function roundTrips(version: 4 | 5, broker: () => Broker) {
   it('publishes and receives at QoS 0, 1 and 2, with Buffer payloads', async () => {
     const url = broker().url;
     const sub = await open(url, { protocolVersion: version, clientId: `sub-v${version}` });
@@ -93,13 +94,13 @@ function roundTrips(version: 4 | 5, broker: () => RunningBroker) {
 }
 
 describe('against aedes (MQTT 3.1.1)', () => {
-  let broker: RunningAedes;
+  let broker: AedesBroker;
   beforeAll(async () => {
     broker = await startAedes();
   });
   afterAll(async () => {
     await closeAll();
-    await broker.close();
+    await broker.stop();
   });
 
   roundTrips(4, () => broker);
@@ -124,7 +125,7 @@ describe('against aedes (MQTT 3.1.1)', () => {
 
   it('reports a refused connection and retries', async () => {
     const { port } = broker;
-    await broker.close();
+    await broker.stop();
     const c = connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 20, jitter: 0 });
     clients.push(c);
     const errors: string[] = [];
@@ -136,14 +137,14 @@ describe('against aedes (MQTT 3.1.1)', () => {
   });
 });
 
-describe.runIf(runMosquittoTests)('against Mosquitto', () => {
-  let broker: RunningBroker;
+describeMosquitto('against Mosquitto', () => {
+  let broker: Broker;
   beforeAll(async () => {
     broker = await startMosquitto();
   });
   afterAll(async () => {
     await closeAll();
-    if (broker) await broker.close();
+    if (broker) await broker.stop();
   });
 
   describe('MQTT 3.1.1', () => {

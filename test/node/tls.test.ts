@@ -6,23 +6,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
-import { startAedes } from './brokers';
-import type { RunningAedes } from './brokers';
+import { startAedes } from '../helpers/brokers';
+import type { AedesBroker } from '../helpers/brokers';
 
 const fixtures = join(__dirname, 'fixtures');
 const cert = readFileSync(join(fixtures, 'broker-cert.pem'), 'utf8');
 const key = readFileSync(join(fixtures, 'broker-key.pem'), 'utf8');
 
-let broker: RunningAedes;
+let broker: AedesBroker;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  broker = await startAedes({ key, cert });
+  broker = await startAedes(undefined, { key, cert });
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
-  await broker.close();
+  await broker.stop();
 });
 
 function firstOf(client: MqttClient): Promise<string> {

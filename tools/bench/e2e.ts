@@ -44,7 +44,7 @@ import mqtt from 'mqtt';
 import type { MqttClient as MqttJsClient } from 'mqtt';
 import { connect } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
-import { mosquittoAvailable, startAedes, startMosquitto } from '../../test/helpers/brokers';
+import { mosquittoAvailable, startAedes, startMosquitto } from '../lib/brokers';
 
 type QoS = 0 | 1 | 2;
 type Lib = 'firmqtt' | 'mqttjs';

@@ -23,7 +23,7 @@ import { Decoder, encode, CONNACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK } fr
 import type { Packet, ProtocolVersion } from '../../targets/node/index';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMosquitto } from '../../test/helpers/brokers';
+import { startMosquitto } from '../lib/brokers';
 
 interface Raw {
   socket: Socket;

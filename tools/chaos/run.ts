@@ -51,8 +51,8 @@ import * as esbuild from 'esbuild';
 import { connect, Decoder } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { FaultProxy } from '../proxy/proxy';
-import { startMosquitto } from '../../test/helpers/brokers';
-import type { MosquittoBroker } from '../../test/helpers/brokers';
+import { startMosquitto } from '../lib/brokers';
+import type { MosquittoBroker } from '../lib/brokers';
 import type { PublisherConfig, PublisherMessage } from './publisher';
 
 /** Mosquitto's max_inflight_messages (default 20): above what is ever in flight here; see the note at the top. */

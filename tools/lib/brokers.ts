@@ -1,8 +1,9 @@
-// Real brokers for integration tests, the restart test and the benchmarks, each on a
-// free port on 127.0.0.1:
+// Real brokers for the tests (through test/helpers/brokers.ts, which re-exports this
+// module), the chaos run and the benchmarks, each on a free port on 127.0.0.1:
 //
-// - startAedes(): aedes 1.x in this process. aedes 1.x speaks MQTT 3.1 and 3.1.1 only
-//   (its README lists MQTT 5.0 as "not supported yet"; a v5 CONNECT gets return code 1).
+// - startAedes(): aedes 1.x in this process, over TLS (mqtts://) when given a key and
+//   certificate. aedes 1.x speaks MQTT 3.1 and 3.1.1 only (its README lists MQTT 5.0 as
+//   "not supported yet"; a v5 CONNECT gets return code 1).
 // - startMosquitto(): the `mosquitto` binary (Debian package; PATH or /usr/sbin) as a
 //   child process with its own generated config in a temp dir: one listener on
 //   127.0.0.1, anonymous access, optional persistence. max_inflight_messages is left at
@@ -12,12 +13,14 @@
 //   cut every connection abruptly (no DISCONNECT: the broker publishes the Will), or
 //   drop chosen packets (acknowledgements withheld, client->broker blackholed).
 //
-// No vitest import here: the benchmarks use these launchers outside the test runner. The
+// No vitest import here: the chaos run and the benchmarks use these launchers outside
+// the test runner, and tools/ imports nothing from test/. The
 // Mosquitto suite policy (skip locally, fail under CI) is describeMosquitto() in
 // test/integration/suite.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
@@ -38,18 +41,20 @@ export interface AedesBroker extends Broker {
   sockets: Set<Socket>;
 }
 
-export async function startAedes(options?: AedesOptions): Promise<AedesBroker> {
+/** aedes on a free port; over TLS with the given key and certificate (url mqtts://). */
+export async function startAedes(options?: AedesOptions, tls?: { key: string; cert: string }): Promise<AedesBroker> {
   const aedes = await Aedes.createBroker(options);
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
-  });
+  };
+  const server: Server = tls !== undefined ? createTlsServer(tls, onSocket) : createServer(onSocket);
   const port = await listen(server, 0);
   let stopped = false;
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls !== undefined ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     host: '127.0.0.1',
     port,
     aedes,
