@@ -23,13 +23,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from '../../targets/node/index';
 import {
   blackholeAfterConnack, freePort, startAedes, startMosquitto, startProxy,
 } from '../helpers/brokers';
 import type { Broker, PacketFilter, Proxy } from '../helpers/brokers';
+import { bundleForNode } from '../../tools/lib/bundle.mjs';
 import { describeMosquitto, endAll, firm, inboxOf, publish, uniqueId, until } from '../integration/suite';
 
 const N = 100;
@@ -41,16 +41,8 @@ let childBundle: string;
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'firmqtt-restart-'));
   childBundle = join(workDir, 'child.mjs');
-  await esbuild.build({
-    entryPoints: [resolve(__dirname, 'child.ts')],
-    outfile: childBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    define: { DEBUG: 'false' },
-    logLevel: 'warning',
-  });
+  // npm packages bundled in: the bundle lives in a temp dir, outside node_modules' reach.
+  await bundleForNode({ entry: resolve(__dirname, 'child.ts'), outfile: childBundle, external: false, logLevel: 'warning' });
 });
 
 afterAll(() => {

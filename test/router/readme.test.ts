@@ -4,14 +4,14 @@
 // and print what its comments say. MQTT 5 examples run on Mosquitto only (aedes 1.x is
 // 3.1.1), the others on both.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
 import { describeMosquitto } from '../integration/suite';
+import { bundleForNode } from '../../tools/lib/bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -49,17 +49,10 @@ const EXPECTED: { marker: string; out: string[]; v5: boolean }[] = [
 ];
 
 async function run(code: string, url: string, name: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const dir = join(root, '.cache', 'readme');
-  mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, `${name}.mjs`);
-  await esbuild.build({
-    stdin: { contents: code.split('mqtt://localhost:1883').join(url), resolveDir: root, loader: 'js' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
+  const outfile = await bundleForNode({
+    code: code.split('mqtt://localhost:1883').join(url),
+    resolveDir: root,
+    outfile: join(root, '.cache', 'readme', `${name}.mjs`),
     alias: { firmqtt: join(root, 'targets/node/index.ts') },
     logLevel: 'silent',
   });

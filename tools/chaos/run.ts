@@ -47,10 +47,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { connect, Decoder } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { FaultProxy } from '../proxy/proxy';
+import { bundleForNode } from '../lib/bundle.mjs';
 import { startMosquitto } from '../lib/brokers';
 import type { MosquittoBroker } from '../lib/brokers';
 import type { PublisherConfig, PublisherMessage } from './publisher';
@@ -228,20 +228,12 @@ function packetTracer(v: 4 | 5, started: number, out: { [id: number]: string[] }
 }
 
 /** Bundles the publisher entry once per run (Node 20 cannot fork a .ts file). */
-async function bundlePublisher(root: string, dir: string): Promise<string> {
-  const outfile = join(dir, 'publisher.mjs');
-  await esbuild.build({
-    entryPoints: [join(root, 'tools', 'chaos', 'publisher.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    define: { DEBUG: 'false' },
+function bundlePublisher(root: string, dir: string): Promise<string> {
+  return bundleForNode({
+    entry: join(root, 'tools', 'chaos', 'publisher.ts'),
+    outfile: join(dir, 'publisher.mjs'),
     logLevel: 'error',
   });
-  return outfile;
 }
 
 export async function runChaos(options?: ChaosOptions): Promise<ChaosReport> {
