@@ -32,6 +32,12 @@ class SocketTransport implements Transport {
   private handler: TransportHandler | null;
   private failure: Error | null;
   private done: boolean;
+  /** close() was called (perhaps before the socket was dialled) */
+  private closing: boolean;
+  /** TLS: bytes written since the last timer, as a binary string */
+  private pending: string;
+  private flushing: boolean;
+  private readonly sendPending: () => void;
 
   constructor(options: NetOptions) {
     this.options = options;
@@ -39,10 +45,28 @@ class SocketTransport implements Transport {
     this.handler = null;
     this.failure = null;
     this.done = false;
+    this.closing = false;
+    this.pending = '';
+    this.flushing = false;
+    this.sendPending = this.sendPendingNow.bind(this);
   }
 
   open(handler: TransportHandler): void {
     this.handler = handler;
+    // Espruino 2v29 (Linux build, measured) fails an internal assertion, ASSERT(net) in
+    // network.c, when a TLS socket is dialled or written from inside another socket's
+    // callback (publish() from an HTTP handler, say): TLS dials, writes and ends go out
+    // from a timer instead (see flush()).
+    if (this.options.tls) later(() => this.dial(handler));
+    else this.dial(handler);
+  }
+
+  private dial(handler: TransportHandler): void {
+    if (this.done) return;
+    if (this.closing) {
+      this.finish();
+      return;
+    }
     const o = this.options;
     const onOpen = () => {
       if (!this.done) handler.onOpen();
@@ -76,17 +100,40 @@ class SocketTransport implements Transport {
 
   write(bytes: Uint8Array): boolean {
     const s = this.socket;
-    if (s !== null && !this.done) s.write(espE().toString(bytes));
+    if (s === null || this.done) return true;
+    if (this.options.tls) this.pending += espE().toString(bytes);
+    else s.write(espE().toString(bytes));
     return true;
   }
 
+  /** Plain sockets: Espruino sends from its own buffer at the next idle. TLS: see open(). */
   flush(): void {
-    // Espruino sends from its own buffer at the next idle
+    if (this.pending !== '' && !this.flushing) {
+      this.flushing = true;
+      later(this.sendPending);
+    }
   }
 
   close(): void {
+    this.closing = true;
+    if (this.options.tls) {
+      later(this.sendPending);
+      return;
+    }
     const s = this.socket;
     if (s !== null && s.end !== undefined) s.end();
+  }
+
+  /** TLS: writes what is pending, and ends the socket once close() was called. */
+  private sendPendingNow(): void {
+    this.flushing = false;
+    const s = this.socket;
+    if (s === null || this.done) return;
+    if (this.pending !== '') {
+      s.write(this.pending);
+      this.pending = '';
+    }
+    if (this.closing && s.end !== undefined) s.end();
   }
 }
 

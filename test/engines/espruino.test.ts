@@ -3,8 +3,9 @@
 // with process.memory().usage at start, after loading, after connect and after the
 // scenario. Runs only when ESPRUINO_BIN points at an Espruino executable; CI has none,
 // so this suite skips there too and says why.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, connect as netConnect } from 'node:net';
+import * as tls from 'node:tls';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,12 +114,55 @@ class EspruinoDriver implements DeviceDriver {
   }
 }
 
+function opensslAvailable(): boolean {
+  return spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A TLS terminator in front of the proxy, with a fresh self-signed certificate: the
+ * device speaks TLS to it, the proxy sees plain MQTT (and can still cut the connection,
+ * which the terminator passes on).
+ */
+async function startTlsTerminator(targetPort: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fq-tls-'));
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('openssl could not make a certificate');
+  const sockets = new Set<Socket>();
+  const server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (secure) => {
+    const up = netConnect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(secure);
+    sockets.add(up);
+    const end = () => {
+      secure.destroy();
+      up.destroy();
+      sockets.delete(secure);
+      sockets.delete(up);
+    };
+    secure.on('error', end);
+    up.on('error', end);
+    secure.on('close', end);
+    up.on('close', end);
+    secure.pipe(up);
+    up.pipe(secure);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const runs = [
   { name: 'full bundle, firmqtt API', lite: false, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   { name: 'full bundle, create() (MQTT module shape)', lite: false, serial: false, start: (o: string) => `startCompat(fq, ${o}, report)` },
   { name: 'lite bundle, firmqtt API', lite: true, serial: false, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   { name: 'full bundle from Storage, firmqtt API', lite: false, serial: false, storage: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   { name: 'lite bundle from Storage, firmqtt API', lite: true, serial: false, storage: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
+  { name: 'full bundle, firmqtt API over TLS', lite: false, serial: false, tls: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
   // Serial1 on a socat pty, the host bridge (tools/bridge) on the other end
   { name: 'full bundle, firmqtt API over Serial1 and the bridge', lite: false, serial: true, start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
 ];
@@ -155,7 +199,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
   });
 
   for (const run of runs) {
-    it.skipIf(run.serial && !socatAvailable())(`runs the scenario: ${run.name}`, async () => {
+    it.skipIf((run.serial && !socatAvailable()) || ('tls' in run && !opensslAvailable()))(`runs the scenario: ${run.name}`, async () => {
       const prefix = `esp/${run.lite ? 'lite' : 'full'}${run.name.includes('create') ? 'c' : 'f'}${run.serial ? 's' : ''}${'storage' in run ? 'f' : ''}`;
       const env: ScenarioEnv = await startScenarioEnv(prefix);
       const pair = run.serial ? await startSerialPair() : null;
@@ -164,11 +208,12 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
         bridge.on('error', () => undefined);
         await bridge.start();
       }
+      const terminator = 'tls' in run ? await startTlsTerminator(env.proxy.port) : null;
       const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port, undefined, 'storage' in run);
       current = dev;
       try {
         await dev.ready();
-        await runScenario(dev, env, prefix, run.start, pair === null ? undefined : { serialPath: pair.board });
+        await runScenario(dev, env, prefix, run.start, pair !== null ? { serialPath: pair.board } : terminator !== null ? { tlsPort: terminator.port } : undefined);
         memory.push({ run: run.name, start: dev.mem('start')!, loaded: dev.mem('loaded')!, connected: dev.mem('connected')!, scenario: dev.mem('scenario')! });
         expect(dev.output).not.toMatch(/Uncaught|ASSERT|Out of Memory/i);
       } catch (e) {
@@ -176,6 +221,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN)', () => {
       } finally {
         await dev.stop();
         if (bridge !== null) await bridge.stop();
+        if (terminator !== null) await terminator.stop();
         if (pair !== null) await pair.stop();
         await env.stop();
       }

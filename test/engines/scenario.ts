@@ -81,12 +81,16 @@ export interface ScenarioOptions {
    * when its keep-alive goes unanswered, so keep-alive is short and the wait longer.
    */
   serialPath?: string;
+  /** the device connects with TLS to this port (a TLS terminator in front of the proxy) */
+  tlsPort?: number;
 }
 
 export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: string, startExpr: (o: string) => string, options?: ScenarioOptions): Promise<ScenarioResult> {
   const serial = options !== undefined && options.serialPath !== undefined;
   const o = JSON.stringify({
-    host: '127.0.0.1', address: '127.0.0.1', port: env.proxy.port, clientId: `dev-${prefix.replace(/\W/g, '')}`,
+    host: '127.0.0.1', address: '127.0.0.1', clientId: `dev-${prefix.replace(/\W/g, '')}`,
+    port: options !== undefined && options.tlsPort !== undefined ? options.tlsPort : env.proxy.port,
+    tls: options !== undefined && options.tlsPort !== undefined,
     prefix, keepalive: serial ? 2 : 5, reconnectPeriod: 300, serialPath: serial ? options!.serialPath : undefined,
   });
   const slow = serial ? 20000 : 8000;

@@ -5,7 +5,7 @@
 //   {ev:'connect'} {ev:'close'} {ev:'done', tag, error} {ev:'message', topic, payload, qos, retain}
 //   {ev:'mem', label, usage} (Espruino only)
 // o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms), serialPath (Espruino: Serial1 on that device),
-//    storage (Espruino: a StorageStore)}
+//    storage (Espruino: a StorageStore), tls (Espruino: mqtts)}
 
 function fqText(bytes) {
   var s = '';
@@ -29,6 +29,8 @@ function startFirmqtt(fq, o, report) {
     options.baud = 115200;
     options.setup = { path: o.serialPath };
   }
+  // TLS (Espruino's tls module; the test's terminator has a self-signed certificate)
+  if (o.tls) options.protocol = 'mqtts';
   // unacknowledged QoS 1/2 messages in Espruino's Storage (flash), surviving a restart
   if (o.storage) {
     options.store = new fq.StorageStore();
