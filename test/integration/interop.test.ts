@@ -1,10 +1,10 @@
 // MQTT.js (the `mqtt` package) as the other party: firmqtt publishes and MQTT.js
 // receives, and back, at QoS 0, 1 and 2, through aedes (MQTT 3.1.1 only) and Mosquitto
 // (3.1.1 and 5); with MQTT 5, properties survive the trip in both directions.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
-import { describeMosquitto, endAll, firm, inboxOf, inboxOfMqttJs, mqttjs, publish, uniqueId, within } from './suite';
+import { describeMosquitto, endAll, firm, inboxOf, inboxOfMqttJs, mqttjs, publish, sharedBroker, uniqueId, within } from './suite';
 
 const QOS = [0, 1, 2] as const;
 
@@ -99,30 +99,16 @@ function interop(version: 4 | 5, broker: () => Broker): void {
 }
 
 describe('MQTT.js interop through aedes (MQTT 3.1.1)', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startAedes();
-  });
-  afterAll(async () => {
-    await endAll();
-    await broker.stop();
-  });
-  interop(4, () => broker);
+  const broker = sharedBroker(startAedes);
+  interop(4, broker);
 });
 
 describeMosquitto('MQTT.js interop through Mosquitto', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
+  const broker = sharedBroker(startMosquitto);
   describe('MQTT 3.1.1', () => {
-    interop(4, () => broker);
+    interop(4, broker);
   });
   describe('MQTT 5', () => {
-    interop(5, () => broker);
+    interop(5, broker);
   });
 });

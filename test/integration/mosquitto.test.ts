@@ -2,35 +2,27 @@
 // max_inflight_messages, i.e. Receive Maximum 20 for MQTT 5 clients): every scenario with
 // MQTT 3.1.1 and with MQTT 5, then what only MQTT 5 carries end to end: user properties,
 // content type, response topic, correlation data, message expiry.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../helpers/brokers';
-import type { MosquittoBroker } from '../helpers/brokers';
 import { scenarios } from './scenarios';
-import { connected, describeMosquitto, endAll, firm, firmUnawaited, inboxOf, publish, uniqueId } from './suite';
+import { connected, describeMosquitto, endAll, firm, firmUnawaited, inboxOf, publish, sharedBroker, uniqueId } from './suite';
 
 describeMosquitto('Mosquitto', () => {
-  let broker: MosquittoBroker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
+  const broker = sharedBroker(startMosquitto);
 
   describe('MQTT 3.1.1', () => {
-    scenarios(4, () => broker);
+    scenarios(4, broker);
   });
 
   describe('MQTT 5', () => {
-    scenarios(5, () => broker);
+    scenarios(5, broker);
 
     afterEach(async () => {
       await endAll();
     });
 
     it('learns the Receive Maximum of 20 from CONNACK', async () => {
-      const c = firmUnawaited(broker.url, { protocolVersion: 5, clientId: uniqueId('connack') });
+      const c = firmUnawaited(broker().url, { protocolVersion: 5, clientId: uniqueId('connack') });
       const connack = await connected(c);
       expect(connack.reasonCode).toBe(0);
       expect(connack.properties?.receiveMaximum).toBe(20);
@@ -38,9 +30,9 @@ describeMosquitto('Mosquitto', () => {
 
     it('carries user properties, content type, response topic, correlation data and message expiry end to end', async () => {
       const base = uniqueId('props');
-      const sub = await firm(broker.url, { protocolVersion: 5, clientId: `${base}-sub` });
+      const sub = await firm(broker().url, { protocolVersion: 5, clientId: `${base}-sub` });
       await sub.subscribeAsync(`${base}/t`, { qos: 1 });
-      const pub = await firm(broker.url, { protocolVersion: 5, clientId: `${base}-pub` });
+      const pub = await firm(broker().url, { protocolVersion: 5, clientId: `${base}-pub` });
       const userProperties: [string, string][] = [['a', '1'], ['b', 'zwei'], ['a', '3'], ['ключ', 'значение']];
       for (const qos of [0, 1, 2] as const) {
         await publish(pub, `${base}/t`, `{"qos":${qos}}`, {
@@ -73,14 +65,14 @@ describeMosquitto('Mosquitto', () => {
 
     it('answers a request on its response topic with the same correlation data', async () => {
       const base = uniqueId('rpc');
-      const responder = await firm(broker.url, { protocolVersion: 5, clientId: `${base}-responder` });
+      const responder = await firm(broker().url, { protocolVersion: 5, clientId: `${base}-responder` });
       responder.on('message', (_topic, payload, packet) => {
         const p = packet.properties;
         if (p === undefined || p.responseTopic === undefined) return;
         responder.publish(p.responseTopic, `echo ${Buffer.from(payload).toString()}`, { qos: 1, properties: { correlationData: p.correlationData } });
       });
       await responder.subscribeAsync(`${base}/req`, { qos: 1 });
-      const requester = await firm(broker.url, { protocolVersion: 5, clientId: `${base}-requester` });
+      const requester = await firm(broker().url, { protocolVersion: 5, clientId: `${base}-requester` });
       await requester.subscribeAsync(`${base}/res`, { qos: 1 });
       for (let i = 0; i < 3; i++) {
         await publish(requester, `${base}/req`, `ping ${i}`, { qos: 1, properties: { responseTopic: `${base}/res`, correlationData: new Uint8Array([i, 42]) } });
@@ -94,16 +86,16 @@ describeMosquitto('Mosquitto', () => {
       const base = uniqueId('expiry');
       const topic = `${base}/q`;
       const session = { protocolVersion: 5 as const, clientId: `${base}-sub`, clean: false, properties: { sessionExpiryInterval: 300 } };
-      const first = await firm(broker.url, session);
+      const first = await firm(broker().url, session);
       await first.subscribeAsync(topic, { qos: 1 });
       await first.endAsync();
-      const pub = await firm(broker.url, { protocolVersion: 5, clientId: `${base}-pub` });
+      const pub = await firm(broker().url, { protocolVersion: 5, clientId: `${base}-pub` });
       await publish(pub, topic, 'short-lived', { qos: 1, properties: { messageExpiryInterval: 1 } });
       await publish(pub, topic, 'long-lived', { qos: 1, properties: { messageExpiryInterval: 3600 } });
       await publish(pub, topic, 'immortal', { qos: 1 });
       // Mosquitto counts expiry in whole seconds of its own clock: nothing to wait on but time.
       await new Promise((r) => setTimeout(r, 2500));
-      const back = firmUnawaited(broker.url, session);
+      const back = firmUnawaited(broker().url, session);
       expect((await connected(back)).sessionPresent).toBe(true);
       const got = await inboxOf(back).count(2, topic);
       await publish(pub, topic, 'marker', { qos: 1 });

@@ -1,12 +1,13 @@
 // Shared by the integration suites: the Mosquitto suite policy, firmqtt and MQTT.js
 // clients that are ended after each test, and inboxes that wait for messages with a
 // deadline instead of sleeping.
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import mqtt from 'mqtt';
 import type { MqttClient as MqttJsClient, IClientOptions } from 'mqtt';
 import { connect } from '../../targets/node/index';
 import type { ConnackPacket, MqttClient, NodeClientOptions, Packet, PublishOptions, ReceivedPublish } from '../../targets/node/index';
 import { mosquittoAvailable } from '../helpers/brokers';
+import type { Broker } from '../helpers/brokers';
 
 /**
  * describe() for a suite that needs Mosquitto. Without the binary the suite is skipped,
@@ -30,6 +31,23 @@ export function describeMosquitto(name: string, body: () => void): void {
   }
   warnOnce(`[firmqtt] SKIPPED Mosquitto suite "${name}": ${why}. Under CI=true this is a failure.`);
   describe.skip(`${name} (skipped: ${why})`, body);
+}
+
+/**
+ * One broker for the tests of the enclosing describe(): started before them, stopped
+ * after them once every client from these helpers has ended (endAll). Returns a getter:
+ * the broker exists only once beforeAll has run.
+ */
+export function sharedBroker<B extends Broker>(start: () => Promise<B>): () => B {
+  let broker: B | undefined;
+  beforeAll(async () => {
+    broker = await start();
+  });
+  afterAll(async () => {
+    await endAll();
+    if (broker !== undefined) await broker.stop();
+  });
+  return () => broker as B;
 }
 
 const warned = new Set<string>();

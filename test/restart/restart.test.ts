@@ -30,7 +30,7 @@ import {
 } from '../helpers/brokers';
 import type { Broker, PacketFilter, Proxy } from '../helpers/brokers';
 import { bundleForNode } from '../../tools/lib/bundle.mjs';
-import { describeMosquitto, endAll, firm, inboxOf, publish, uniqueId, until } from '../integration/suite';
+import { describeMosquitto, endAll, firm, inboxOf, publish, sharedBroker, uniqueId, until } from '../integration/suite';
 
 const N = 100;
 const WINDOW = 20;
@@ -314,30 +314,16 @@ function restartSuite(version: 4 | 5, broker: () => Broker): void {
 }
 
 describe('restart with a FileStore, through aedes (MQTT 3.1.1)', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startAedes();
-  });
-  afterAll(async () => {
-    await endAll();
-    await broker.stop();
-  });
-  restartSuite(4, () => broker);
+  const broker = sharedBroker(startAedes);
+  restartSuite(4, broker);
 });
 
 describeMosquitto('restart with a FileStore, through Mosquitto', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
+  const broker = sharedBroker(startMosquitto);
   describe('MQTT 3.1.1', () => {
-    restartSuite(4, () => broker);
+    restartSuite(4, broker);
   });
   describe('MQTT 5', () => {
-    restartSuite(5, () => broker);
+    restartSuite(5, broker);
   });
 });

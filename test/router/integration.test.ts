@@ -3,10 +3,10 @@
 // Routes with params, middleware that blocks (auth) and that enriches, acknowledge-
 // after-handler with redelivery after a reconnect (clean=false), and (Mosquitto only:
 // aedes 1.x has no shared subscriptions) two workers on one shared group.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
-import { describeMosquitto, endAll, firm, publish, uniqueId, until } from '../integration/suite';
+import { describeMosquitto, endAll, firm, publish, sharedBroker, uniqueId, until } from '../integration/suite';
 import { Router } from '../../src/router/router';
 import type { RouteErrorInfo } from '../../src/router/router';
 import type { MqttClient, NodeClientOptions } from '../../targets/node/index';
@@ -162,30 +162,16 @@ function routingScenarios(version: 4 | 5, broker: () => Broker, mosquitto: boole
 }
 
 describe('router on aedes (MQTT 3.1.1; no shared subscriptions in aedes 1.x)', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startAedes();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
-  routingScenarios(4, () => broker, false);
+  const broker = sharedBroker(startAedes);
+  routingScenarios(4, broker, false);
 });
 
 describeMosquitto('router on Mosquitto', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
+  const broker = sharedBroker(startMosquitto);
   describe('MQTT 3.1.1', () => {
-    routingScenarios(4, () => broker, true);
+    routingScenarios(4, broker, true);
   });
   describe('MQTT 5', () => {
-    routingScenarios(5, () => broker, true);
+    routingScenarios(5, broker, true);
   });
 });

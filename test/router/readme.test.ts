@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
-import { describeMosquitto } from '../integration/suite';
+import { describeMosquitto, sharedBroker } from '../integration/suite';
 import { bundleForNode } from '../../tools/lib/bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -89,23 +89,11 @@ function suite(broker: () => Broker, v5: boolean, tag: string): void {
 }
 
 describe('README examples on aedes (MQTT 3.1.1 ones)', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startAedes();
-  });
-  afterAll(async () => {
-    if (broker !== undefined) await broker.stop();
-  });
-  suite(() => broker, false, 'aedes');
+  const broker = sharedBroker(startAedes);
+  suite(broker, false, 'aedes');
 });
 
 describeMosquitto('README examples on Mosquitto', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    if (broker !== undefined) await broker.stop();
-  });
-  suite(() => broker, true, 'mosquitto');
+  const broker = sharedBroker(startMosquitto);
+  suite(broker, true, 'mosquitto');
 });

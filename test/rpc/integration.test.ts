@@ -3,10 +3,10 @@
 // failure under CI=true): replies, error statuses, timeouts, concurrent requests, and on
 // MQTT 5 interoperation with MQTT.js on either side (standard Response Topic +
 // Correlation Data).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
-import { describeMosquitto, endAll, firm, mqttjs, uniqueId, until } from '../integration/suite';
+import { describeMosquitto, endAll, firm, mqttjs, sharedBroker, uniqueId, until } from '../integration/suite';
 import { Router } from '../../src/router/router';
 import { Rpc, RPC_STATUS, RPC_TIMEOUT, rpcError } from '../../src/rpc/rpc';
 import type { RpcError, RpcReply } from '../../src/rpc/rpc';
@@ -114,37 +114,23 @@ function rpcScenarios(version: 4 | 5, broker: () => Broker): void {
 }
 
 describe('request / response on aedes (MQTT 3.1.1 envelope)', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startAedes();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
-  rpcScenarios(4, () => broker);
+  const broker = sharedBroker(startAedes);
+  rpcScenarios(4, broker);
 });
 
 describeMosquitto('request / response on Mosquitto', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await endAll();
-    if (broker !== undefined) await broker.stop();
-  });
+  const broker = sharedBroker(startMosquitto);
   describe('MQTT 3.1.1 (envelope)', () => {
-    rpcScenarios(4, () => broker);
+    rpcScenarios(4, broker);
   });
   describe('MQTT 5 (Response Topic + Correlation Data)', () => {
-    rpcScenarios(5, () => broker);
+    rpcScenarios(5, broker);
 
     it('answers a request from MQTT.js, and gets the answer of an MQTT.js responder', async () => {
       const base = uniqueId('interop');
-      const server = withRoutes(await firm(broker.url, { protocolVersion: 5, clientId: `${base}-server` }));
+      const server = withRoutes(await firm(broker().url, { protocolVersion: 5, clientId: `${base}-server` }));
       await server.respond(`${base}/upper`, (ctx) => ctx.text().toUpperCase()).subscribed;
-      const js = await mqttjs(broker.url, { protocolVersion: 5, clientId: `${base}-js` });
+      const js = await mqttjs(broker().url, { protocolVersion: 5, clientId: `${base}-js` });
       const replies: { text: string; correlation: string; status: unknown }[] = [];
       js.on('message', (topic, payload, packet) => {
         if (topic !== `${base}/js-replies`) return;
