@@ -113,7 +113,24 @@ class XsDriver implements DeviceDriver {
   }
 
   async call(code: string): Promise<void> {
+    const m = /^mem\('(\w+)'\)$/.exec(code);
+    if (m !== null) {
+      await this.mem(m[1]);
+      return;
+    }
     this.send({ t: 'eval', code });
+  }
+
+  /** XS heap slots in use after a full collection (the worker's meter), as a 'mem' event. */
+  async mem(label: string): Promise<void> {
+    await this.worker.evaluate('gc()');
+    const meter = this.worker.lastMeter;
+    this.events.push({ ev: 'mem', label, usage: meter === null ? undefined : (meter.currentHeapCount as number) });
+  }
+
+  heap(label: string): number | undefined {
+    const e = this.events.find((x) => x.ev === 'mem' && x.label === label);
+    return e === undefined ? undefined : e.usage;
   }
 
   async stop(): Promise<void> {
@@ -123,6 +140,8 @@ class XsDriver implements DeviceDriver {
     await this.worker.close();
   }
 }
+
+const heaps: { run: string; start: number; loaded: number; connected: number; scenario: number }[] = [];
 
 const runs = [
   { name: 'firmqtt API', start: (o: string) => `startFirmqtt(fq, ${o}, report)` },
@@ -137,7 +156,12 @@ describe('XS (xsnap-worker from @agoric/xsnap)', () => {
     script = await moddableScript();
   });
 
-  afterAll(() => undefined);
+  afterAll(() => {
+    if (heaps.length) {
+      console.log('XS heap slots in use after gc() (xsnap meter currentHeapCount):');
+      for (const h of heaps) console.log(`  ${h.run}: start ${h.start}, loaded ${h.loaded} (+${h.loaded - h.start}), connected ${h.connected} (+${h.connected - h.start} from start), after scenario ${h.scenario}`);
+    }
+  });
 
   for (const run of runs) {
     it(`runs the scenario: ${run.name}`, async () => {
@@ -146,10 +170,14 @@ describe('XS (xsnap-worker from @agoric/xsnap)', () => {
       const dev = new XsDriver();
       try {
         await dev.worker.evaluate(globalScript(HOST, ['report', 'mem', 'Timer', 'TCP']));
-        await dev.worker.evaluate(script);
-        await dev.worker.evaluate('fq.setHost({ TCP: TCP, Timer: Timer }); globalThis.ctl = undefined;');
         await dev.worker.evaluate(globalScript(DEVICE_SCENARIO, ['startFirmqtt', 'startCompat', 'start419']));
+        await dev.worker.evaluate('globalThis.ctl = undefined;');
+        await dev.mem('start');
+        await dev.worker.evaluate(script);
+        await dev.worker.evaluate('fq.setHost({ TCP: TCP, Timer: Timer });');
+        await dev.mem('loaded');
         await runScenario(dev, env, prefix, run.start);
+        heaps.push({ run: run.name, start: dev.heap('start')!, loaded: dev.heap('loaded')!, connected: dev.heap('connected')!, scenario: dev.heap('scenario')! });
         expect(dev.events.filter((e) => e.ev === 'exception')).toEqual([]);
       } catch (e) {
         throw new Error(`${(e as Error).message}\n--- device events ---\n${dev.events.map((x) => JSON.stringify(x)).join('\n')}`);

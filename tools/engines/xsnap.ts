@@ -46,6 +46,8 @@ export class XsWorker {
   private waiting: { resolve: (reply: Uint8Array) => void; reject: (e: Error) => void } | null;
   private chain: Promise<unknown>;
   private exited: Error | null;
+  /** the meter data of the last request ({compute, allocate, currentHeapCount, ...}), when the worker sent any */
+  lastMeter: { [k: string]: unknown } | null;
 
   constructor(options?: XsWorkerOptions) {
     const bin = xsnapWorkerPath();
@@ -59,6 +61,7 @@ export class XsWorker {
     this.waiting = null;
     this.chain = Promise.resolve();
     this.exited = null;
+    this.lastMeter = null;
     (this.process.stdio[4] as Readable).on('data', (chunk: Buffer) => this.received(chunk));
     this.process.on('exit', (code, signal) => {
       this.exited = new Error(`xsnap-worker exited (code ${code}, signal ${signal})`);
@@ -135,6 +138,13 @@ export class XsWorker {
     if (w === null) return;
     if (kind === 0x2e /* . */) {
       const sep = msg.indexOf(1, 1);
+      if (sep > 1) {
+        try {
+          this.lastMeter = JSON.parse(msg.subarray(1, sep).toString());
+        } catch {
+          this.lastMeter = null;
+        }
+      }
       w.resolve(msg.subarray(sep < 0 ? 1 : sep + 1));
     } else if (kind === 0x21 /* ! */) {
       w.reject(new Error(`XS: uncaught exception: ${msg.subarray(1).toString()}`));
