@@ -14,13 +14,12 @@
 //
 // FUZZ_ITERATIONS raises the count (default 200,000). SEED replays a run;
 // FUZZ_ONLY=<i> replays one iteration of it.
-import * as v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Decoder, encode } from '../../src/codec/index';
 import { PACKET_TOO_LARGE, isMqttError } from '../../src/codec/errors';
 import type { Packet } from '../../src/codec/packets';
 import { Rng, canonicalKey, makeCorpus, seedFromEnv, type Version } from './corpus';
+import { exposeGc } from '../../tools/lib/gc';
 
 const SEED = seedFromEnv();
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS || 200000);
@@ -28,13 +27,7 @@ const ONLY = process.env.FUZZ_ONLY === undefined || process.env.FUZZ_ONLY === ''
 console.log(`[fuzz] SEED=${SEED} FUZZ_ITERATIONS=${ITERATIONS}  (replay: SEED=${SEED} FUZZ_ITERATIONS=${ITERATIONS} npx vitest run test/codec/fuzz.test.ts)`);
 
 // A gc() for the memory checks, where V8 lets us have one.
-let gc: (() => void) | null = null;
-try {
-  v8.setFlagsFromString('--expose-gc');
-  gc = runInNewContext('gc') as () => void;
-} catch {
-  gc = null;
-}
+const gc = exposeGc();
 
 function heapUsed(): number {
   if (gc !== null) {

@@ -29,27 +29,20 @@
 // Prints a table, then as the last line one JSON object:
 //   {"rows":[{"case","op","firmqtt_pps","mqtt_packet_pps","ratio","ratio_cpu","copy_pps"}, ...]}
 import * as os from 'node:os';
-import * as v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import * as mqttPacket from 'mqtt-packet';
 import { Decoder, encode } from '../../src/codec/index';
 import type { Packet, Properties } from '../../src/codec/packets';
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, UNSUBACK } from '../../src/codec/packets';
-import { Rng } from '../../test/codec/corpus';
+import { Rng } from '../lib/prng';
 import { toMqttPacket } from '../../test/codec/mqtt-packet-shape';
+import { exposeGc } from '../lib/gc';
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 3 : 11;
 const TARGET_NS = QUICK ? 20e6 : 100e6; // per run
 const STREAM_PACKETS = 10000;
 
-let gc: (() => void) | null = null;
-try {
-  v8.setFlagsFromString('--expose-gc');
-  gc = runInNewContext('gc') as () => void;
-} catch {
-  gc = null;
-}
+const gc = exposeGc();
 
 // ---------------------------------------------------------------------------------
 // Inputs

@@ -20,25 +20,18 @@
 // each after a GC when available; median reported; time from process.hrtime.bigint().
 // Prints a table, then as the last line one JSON object:
 //   {"routes":1000,"firmqtt_matches_per_s":...,"linear_regex_matches_per_s":...,"ratio":...}
-import * as v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { compilePattern, extractParams } from '../../src/router/pattern';
 import type { CompiledPattern } from '../../src/router/pattern';
 import { RouteTable } from '../../src/router/table';
-import { Rng } from '../../test/codec/corpus';
+import { Rng } from '../lib/prng';
+import { exposeGc } from '../lib/gc';
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 3 : 9;
 const TARGET_NS = QUICK ? 20e6 : 150e6; // per run
 const TOPICS = 10000;
 
-let gc: (() => void) | null = null;
-try {
-  v8.setFlagsFromString('--expose-gc');
-  gc = runInNewContext('gc') as () => void;
-} catch {
-  gc = null;
-}
+const gc = exposeGc();
 
 interface Entry {
   compiled: CompiledPattern;

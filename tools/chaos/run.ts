@@ -51,6 +51,7 @@ import { connect, Decoder } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { FaultProxy } from '../proxy/proxy';
 import { bundleForNode } from '../lib/bundle.mjs';
+import { mulberry32 } from '../lib/prng';
 import { startMosquitto } from '../lib/brokers';
 import type { MosquittoBroker } from '../lib/brokers';
 import type { PublisherConfig, PublisherMessage } from './publisher';
@@ -114,17 +115,6 @@ export interface ChaosReport {
 /** What the issue requires of a run. */
 export function requirementsMet(r: ChaosResult): boolean {
   return r.qos1.lost === 0 && r.qos2.lost === 0 && r.qos2.duplicated === 0 && r.qos1.sent > 0 && r.qos2.sent > 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sleep(ms: number): Promise<void> {
