@@ -34,7 +34,7 @@ import { Decoder, encode } from '../../src/codec/index';
 import type { Packet, Properties } from '../../src/codec/packets';
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, UNSUBACK } from '../../src/codec/packets';
 import { Rng } from '../lib/prng';
-import { toMqttPacket } from '../../test/codec/mqtt-packet-shape';
+import { toMqttPacket } from '../lib/mqtt-packet-shape';
 import { exposeGc } from '../lib/gc';
 
 const QUICK = process.argv.includes('--quick');
