@@ -16,37 +16,17 @@
 // compacts the arrays (records move down by 4, the cursor stays at 6). When the link
 // comes back the two in-flight messages are acknowledged, and the three queued ones
 // must follow.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../../targets/node/index';
-import type { MqttClient } from '../../targets/node/index';
-import { FaultProxy } from '../../tools/proxy/proxy';
-import { startAedes } from '../helpers/brokers';
-import type { AedesBroker } from '../helpers/brokers';
+import { aedesBehindFaultProxy } from '../helpers/fault-proxy';
+import { sleep } from '../helpers/wait';
 
-let broker: AedesBroker | null = null;
-let proxy: FaultProxy | null = null;
-let client: MqttClient | null = null;
-
-afterEach(async () => {
-  if (client !== null) await client.endAsync(true);
-  client = null;
-  if (proxy !== null) await proxy.stop();
-  proxy = null;
-  if (broker !== null) await broker.stop();
-  broker = null;
-});
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+const rig = aedesBehindFaultProxy();
 
 describe('session outbox compaction (found by the chaos run)', () => {
   it('messages queued behind a full in-flight window are sent after the outbox compacts, without a reconnect', async () => {
-    broker = await startAedes();
-    proxy = new FaultProxy({ target: broker.port });
-    await proxy.start();
-    const c = connect(proxy.url, { clientId: 'compaction', maxInflight: 2, keepalive: 60 });
-    client = c;
+    const { proxy } = await rig.start();
+    const c = rig.track(connect(proxy.url, { clientId: 'compaction', maxInflight: 2, keepalive: 60 }));
     await new Promise<void>((r) => c.once('connect', () => r()));
     const completed: number[] = [];
     const publish = (n: number) => c.publish('compaction/t', `m${n}`, { qos: 1 }, (e) => {

@@ -7,45 +7,26 @@
 // own clock (NodeClock, performance.now()), and the bound is the protocol's. The stall
 // starts QUIET_MS after the client's last packet, so the expected detection is
 // 1.5 x keepalive - QUIET_MS after the stall, leaving the timers their few ms of lateness.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, NodeClock } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
-import { FaultProxy } from '../../tools/proxy/proxy';
-import { startAedes } from '../helpers/brokers';
-import type { AedesBroker } from '../helpers/brokers';
+import { aedesBehindFaultProxy } from '../helpers/fault-proxy';
+import { sleep } from '../helpers/wait';
 
 const KEEPALIVE_S = 2;
 const QUIET_MS = 300;
 
-let broker: AedesBroker | null = null;
-let proxy: FaultProxy | null = null;
-let client: MqttClient | null = null;
-
-afterEach(async () => {
-  if (client !== null) await client.endAsync(true);
-  client = null;
-  if (proxy !== null) await proxy.stop();
-  proxy = null;
-  if (broker !== null) await broker.stop();
-  broker = null;
-});
+const rig = aedesBehindFaultProxy();
 
 function once<T extends unknown[]>(c: MqttClient, event: string): Promise<T> {
   return new Promise((resolve) => (c as unknown as { once(e: string, f: (...a: T) => void): void }).once(event, (...a: T) => resolve(a)));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 describe('keep-alive through a stalled proxy', () => {
   it('notices the dead link between 1x and 1.5x keep-alive after the stall, then reconnects', async () => {
-    broker = await startAedes();
-    proxy = new FaultProxy({ target: broker.port });
-    await proxy.start();
+    const { proxy } = await rig.start();
     const clock = new NodeClock();
-    const c = connect(proxy.url, { keepalive: KEEPALIVE_S, reconnectPeriod: 100, clientId: 'ka-stall', connectTimeout: 5000 });
-    client = c;
+    const c = rig.track(connect(proxy.url, { keepalive: KEEPALIVE_S, reconnectPeriod: 100, clientId: 'ka-stall', connectTimeout: 5000 }));
     await once(c, 'connect');
     // One round trip, then QUIET_MS of silence before the link dies.
     await c.subscribeAsync('ka/t', { qos: 1 });

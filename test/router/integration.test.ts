@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
 import { describeMosquitto, endAll, firm, publish, sharedBroker, uniqueId, until } from '../integration/suite';
+import { sleep } from '../helpers/wait';
 import { Router } from '../../src/router/router';
 import type { RouteErrorInfo } from '../../src/router/router';
 import type { MqttClient, NodeClientOptions } from '../../targets/node/index';
@@ -16,10 +17,6 @@ function routerOf(client: MqttClient): { router: Router; errors: { error: Error;
   const errors: { error: Error; info: RouteErrorInfo }[] = [];
   router.on('error', (error, info) => errors.push({ error, info }));
   return { router, errors };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function routingScenarios(version: 4 | 5, broker: () => Broker, mosquitto: boolean): void {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, startMosquitto } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
 import { describeMosquitto, endAll, firm, mqttjs, sharedBroker, uniqueId, until } from '../integration/suite';
+import { sleep } from '../helpers/wait';
 import { Router } from '../../src/router/router';
 import { Rpc, RPC_STATUS, RPC_TIMEOUT, rpcError } from '../../src/rpc/rpc';
 import type { RpcError, RpcReply } from '../../src/rpc/rpc';
@@ -16,10 +17,6 @@ function failure(p: Promise<unknown>): Promise<RpcError> {
   return p.then(() => {
     throw new Error('the request resolved');
   }, (e: unknown) => e as RpcError);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function rpcScenarios(version: 4 | 5, broker: () => Broker): void {
