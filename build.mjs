@@ -348,7 +348,14 @@ function nodeDeclarations() {
   const args = ['-p', `${root}/targets/node/tsconfig.decl.json`];
   const r = spawnSync(tsc, args, { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc declarations failed:\n${r.stdout}${r.stderr}`);
-  writeFileSync(`${root}/dist/node/firmqtt.d.ts`, "export * from './types/targets/node/index';\n");
+  // Relative specifiers get their .js, as Node's ESM resolution (moduleResolution node16 /
+  // nodenext in a consumer) requires; bundler resolution accepts both.
+  for (const f of walk(`${root}/dist/node/types`, '.d.ts', [])) {
+    const text = readFileSync(f, 'utf8');
+    const fixed = text.replace(/((?:from\s+|import\(\s*)['"])(\.{1,2}\/[^'"]+?)(['"])/g, (m, pre, spec, post) => (spec.endsWith('.js') ? m : `${pre}${spec}.js${post}`));
+    if (fixed !== text) writeFileSync(f, fixed);
+  }
+  writeFileSync(`${root}/dist/node/firmqtt.d.ts`, "export * from './types/targets/node/index.js';\n");
 }
 
 /** dist/moddable: the module and a manifest an mcconfig project includes with one line. */
