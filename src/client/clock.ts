@@ -44,3 +44,48 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): void;
   clearTimer(): void;
 }
+
+/**
+ * A Clock over a platform's one-shot timer functions (setTimeout/clearTimeout on
+ * Espruino, Timer.set/Timer.clear on Moddable) and a millisecond counter. The timer
+ * callback is bound once, so arming a timer allocates no closure.
+ */
+export class OneTimerClock implements Clock {
+  private readonly ticks: () => number;
+  private readonly set: (fn: () => void, ms: number) => unknown;
+  private readonly clear: (id: unknown) => void;
+  private id: unknown;
+  private fn: () => void;
+  private readonly fire: () => void;
+
+  constructor(ticks: () => number, set: (fn: () => void, ms: number) => unknown, clear: (id: unknown) => void) {
+    this.ticks = ticks;
+    this.set = set;
+    this.clear = clear;
+    this.id = undefined;
+    this.fn = nothingArmed;
+    this.fire = () => {
+      this.id = undefined;
+      this.fn();
+    };
+  }
+
+  now(): number {
+    return Math.floor(this.ticks());
+  }
+
+  setTimer(ms: number, fn: () => void): void {
+    if (this.id !== undefined) this.clear(this.id);
+    this.fn = fn;
+    this.id = this.set(this.fire, ms);
+  }
+
+  clearTimer(): void {
+    if (this.id !== undefined) this.clear(this.id);
+    this.id = undefined;
+  }
+}
+
+function nothingArmed(): void {
+  // the timer fired after clearTimer(): nothing to do
+}
