@@ -219,17 +219,24 @@ function decodeAck(r: Reader, type: AckPacket['type'], v: ProtocolVersion): AckP
   const p: AckPacket = { type, messageId: packetId(r) };
   // MQTT 5 §3.4.2.1: the reason code may be left out (Success), and the property length
   // too when the Remaining Length is below 4 (§3.4.2.2.1)
-  if (v === 5 && r.pos < r.end) {
-    const rc = r.u8();
-    checkReason(rc, type);
-    p.reasonCode = rc;
-    if (r.pos < r.end) {
-      const props = readProperties(r, 1 << type);
-      if (props !== undefined) p.properties = props;
-    }
-  }
+  if (v === 5) readReasonAndProperties(r, p, type);
   expectEnd(r);
   return p;
+}
+
+/**
+ * The MQTT 5 tail shared by acks, DISCONNECT and AUTH: a reason code that may be left
+ * out (Success), then properties whose length may be left out too.
+ */
+function readReasonAndProperties(r: Reader, p: AckPacket | DisconnectPacket | AuthPacket, type: number): void {
+  if (r.pos >= r.end) return;
+  const rc = r.u8();
+  checkReason(rc, type);
+  p.reasonCode = rc;
+  if (r.pos < r.end) {
+    const props = readProperties(r, 1 << type);
+    if (props !== undefined) p.properties = props;
+  }
 }
 
 function decodeSubscribe(r: Reader, v: ProtocolVersion): SubscribePacket {
@@ -313,17 +320,9 @@ function decodeUnsuback(r: Reader, v: ProtocolVersion): UnsubackPacket {
 /** DISCONNECT and AUTH: an optional reason code, then optional properties (§3.14.2, §3.15.2). */
 function decodeReasonOnly(r: Reader, type: typeof DISCONNECT | typeof AUTH, v: ProtocolVersion): DisconnectPacket | AuthPacket {
   const p: DisconnectPacket | AuthPacket = { type };
-  if (v === 5 && r.pos < r.end) {
-    const rc = r.u8();
-    checkReason(rc, type);
-    p.reasonCode = rc;
-    // A Remaining Length of 1 means no property length (§3.14.2.2.1). AUTH has no such
-    // rule in §3.15.2.2.1 but is read the same way (be liberal in what you accept).
-    if (r.pos < r.end) {
-      const props = readProperties(r, 1 << type);
-      if (props !== undefined) p.properties = props;
-    }
-  }
+  // A Remaining Length of 1 means no property length (§3.14.2.2.1). AUTH has no such
+  // rule in §3.15.2.2.1 but is read the same way (be liberal in what you accept).
+  if (v === 5) readReasonAndProperties(r, p, type);
   expectEnd(r);
   return p;
 }
