@@ -13,8 +13,10 @@
 // chunk itself, and a payload, correlationData, authenticationData or password is a
 // subarray VIEW of the fed chunk. So a caller must not reuse (overwrite) a chunk's
 // buffer after feeding it, for as long as it keeps the decoded packets. A body that
-// spans chunks is copied once, into one buffer allocated at its exact size as soon as
-// the Remaining Length is known; its views point into that buffer.
+// spans chunks is copied into one buffer of its exact size, allocated when the Remaining
+// Length is known (up to 64 KiB; a larger body's buffer grows as its bytes arrive, so a
+// header alone never makes the decoder allocate what it declares); its views point into
+// that buffer.
 //
 // Errors (MqttError with an MQTT 5 reason code; tests assert codes):
 //   0x81 Malformed Packet       reserved header flags [MQTT-2.2.2-2], QoS 3 [MQTT-3.3.1-4],
@@ -77,6 +79,8 @@ export const MAX_PACKET_SIZE = 268435460;
 // Decoder states
 const S_HEADER = 0; // waiting for the fixed header byte
 const S_LENGTH = 1; // inside the Remaining Length
+/** A body spanning chunks is buffered in one piece up to this size; a larger one grows as it arrives. */
+const FIRST_BODY_BUFFER = 65536;
 const S_BODY = 2; // copying a body that spans chunks into `partial`
 
 /**
@@ -494,15 +498,18 @@ export class Decoder {
         this.pos = pos + n;
         return this.finish(chunk, pos, pos + n);
       }
-      this.partial = allocBytes(n);
+      // A large body gets its buffer as its bytes arrive, not from the header: six bytes
+      // claiming 256 MiB must not allocate 256 MiB.
+      this.partial = allocBytes(n < FIRST_BODY_BUFFER ? n : FIRST_BODY_BUFFER);
       this.filled = 0;
       this.state = S_BODY;
     }
     // S_BODY: copy what this chunk has of the body
-    const partial = this.partial as Uint8Array;
     const filled = this.filled;
     const need = this.length - filled;
     const take = end - pos < need ? end - pos : need;
+    let partial = this.partial as Uint8Array;
+    if (filled + take > partial.length) partial = this.growPartial(filled + take);
     if (take < 16) {
       for (let i = 0; i < take; i++) partial[filled + i] = chunk[pos + i];
     } else {
@@ -517,6 +524,18 @@ export class Decoder {
     this.state = S_HEADER;
     this.pos = pos;
     return this.finish(partial, 0, partial.length);
+  }
+
+  /** Doubles the body buffer (at least to `min`, at most to the body's length). */
+  private growPartial(min: number): Uint8Array {
+    const old = this.partial as Uint8Array;
+    let size = old.length * 2;
+    if (size < min) size = min;
+    if (size > this.length) size = this.length;
+    const grown = allocBytes(size);
+    grown.set(old.subarray(0, this.filled));
+    this.partial = grown;
+    return grown;
   }
 
   /** The chunk is used up: read() returns null and the next feed() is allowed. */

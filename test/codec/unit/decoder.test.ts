@@ -288,6 +288,44 @@ describe('Decoder buffers', () => {
     }
   });
 
+  it('does not allocate a large declared body from its header: the buffer grows as bytes arrive', () => {
+    setBufferPool(0);
+    try {
+      const d = new Decoder();
+      d.feed(h('30 ff ff ff 7f 00')); // PUBLISH declaring 256 MiB, then one body byte
+      expect(d.read()).toBeNull();
+      expect(d.pending()).toBe(true);
+      const held = (d as unknown as { partial: Uint8Array }).partial;
+      expect(held.length).toBeLessThanOrEqual(65536);
+    } finally {
+      setBufferPool(65536);
+    }
+  });
+
+  it('decodes a body larger than the first buffer, fed in uneven chunks, to the exact bytes', () => {
+    setBufferPool(0);
+    try {
+      const payload = new Uint8Array(300000);
+      for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+      const bytes = encode({ type: PUBLISH, topic: 'big', payload, qos: 1, retain: false, dup: false, messageId: 3 }, 4);
+      const d = new Decoder();
+      let got: PublishPacket | null = null;
+      for (let pos = 0, step = 1; pos < bytes.length; pos += step, step = ((step * 3 + 1) % 50000) || 1) {
+        d.feed(bytes.subarray(pos, Math.min(pos + step, bytes.length)));
+        const p = d.read();
+        if (p !== null) got = p as PublishPacket;
+      }
+      expect(got).not.toBeNull();
+      const out = got!.payload as Uint8Array;
+      expect(out.length).toBe(payload.length);
+      // grown to exactly the body (Remaining Length): the fixed header is 1 + 3 bytes
+      expect(out.buffer.byteLength).toBe(bytes.length - 4);
+      expect(Buffer.from(out).equals(Buffer.from(payload))).toBe(true);
+    } finally {
+      setBufferPool(65536);
+    }
+  });
+
   it('gives correlationData and a CONNECT password as views too', () => {
     const chunk = encode({ type: CONNECT, protocolVersion: 5, clientId: 'c', clean: true, keepalive: 0, username: 'u', password: new Uint8Array([9, 8]) }, 5);
     const d = new Decoder({ protocolVersion: 5 });
