@@ -1,7 +1,9 @@
 // Build-time flags, set by build.mjs through esbuild `define` and undeclared elsewhere
-// (tests, tools), so read them as `typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE`
-// in a module-level const of the module that uses them: esbuild then folds the const and
-// drops the dead branches (a const imported from another module is not folded).
+// (tests, tools), so read them as `(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)`,
+// written out in the condition itself: esbuild folds the define'd identifier there and
+// drops the dead branch, but it does not inline a module-level const holding the same
+// expression (measured with esbuild 0.28: `const V5 = false` stays a variable once
+// bundled), so a const guard leaves the MQTT 5 code in the lite bundle.
 
 /** The lite Espruino bundle: MQTT 3.1.1 only. */
 declare const FIRMQTT_LITE: boolean;

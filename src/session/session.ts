@@ -34,8 +34,11 @@ import { Inbound } from './inbound';
 import { connackError } from './connack';
 import { OutboundAliases } from './aliases';
 
-/** MQTT 5 compiled in: not in the lite build (FIRMQTT_LITE, src/flags.d.ts). */
-const V5 = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE);
+// MQTT 5 code is guarded by `(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)` written
+// out at each use (src/flags.d.ts): esbuild folds the define'd identifier where it
+// appears, but not a module-level const holding it, so only the inline form lets the
+// lite build drop the MQTT 5 branches.
+
 
 export const DISCONNECTED = 0;
 export const CONNECTING = 1;
@@ -111,8 +114,8 @@ export class Session {
   constructor(options: SessionOptions) {
     const o = resolveOptions(options);
     this.options = o;
-    if (!V5 && o.protocolVersion === 5) throw mqttError(PROTOCOL_ERROR, 'this build speaks MQTT 3.1.1 only (lite)');
-    this.v = V5 && o.protocolVersion === 5 ? 5 : 4;
+    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && o.protocolVersion === 5) throw mqttError(PROTOCOL_ERROR, 'this build speaks MQTT 3.1.1 only (lite)');
+    this.v = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && o.protocolVersion === 5 ? 5 : 4;
     this.state = DISCONNECTED;
     this.connack = undefined;
     this.decoder = new Decoder({ protocolVersion: this.v, maxPacketSize: o.maxIncomingPacketSize });
@@ -271,7 +274,7 @@ export class Session {
     };
     this.checkServerLimits(qos, retain, opts.properties);
     if (qos === 0 && this.state === CONNECTED && this.unsent === 0) {
-      const bytes = this.aliases.active ? this.aliased(packet) : encode(packet, this.v);
+      const bytes = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.aliases.active ? this.aliased(packet) : encode(packet, this.v);
       if (bytes.length > this.serverMaxPacket) throw tooLarge(bytes.length, this.serverMaxPacket);
       this.emitBytes(bytes, now);
       if (done !== undefined) this.emit({ kind: EV_DONE, done: done, error: null, packet: undefined });
@@ -300,7 +303,7 @@ export class Session {
     }
     this.unsent++;
     if (this.state === CONNECTED) {
-      if (this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
         this.writeRecord(slot, now, this.aliased(packet));
         this.cursor = ob.seq(slot) + 1;
       }
@@ -321,7 +324,7 @@ export class Session {
   disconnect(reasonCode: number, properties: Properties | undefined, now: number): void {
     if (this.state === CONNECTED) {
       const p: DisconnectPacket = { type: DISCONNECT };
-      if (V5 && this.v === 5) {
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) {
         p.reasonCode = reasonCode;
         p.properties = properties;
       }
@@ -335,7 +338,7 @@ export class Session {
 
   /** Answers the server's AUTH, or starts re-authentication (MQTT 5 enhanced authentication). */
   auth(reasonCode: number, properties: Properties | undefined, now: number): void {
-    if (!V5 || this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
+    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
     if (this.state !== CONNECTING && this.state !== CONNECTED) throw mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'not connected');
     const p: AuthPacket = { type: AUTH, reasonCode: reasonCode, properties: properties };
     this.emitBytes(encode(p, this.v), now);
@@ -437,7 +440,7 @@ export class Session {
   }
 
   private onPublish(p: ReceivedPublish, now: number): void {
-    if (V5 && this.v === 5) this.inbound.resolveAlias(p);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
     if (p.qos === 1) {
       if (this.options.manualAcks) this.inbound.addUnacked(p);
@@ -539,7 +542,7 @@ export class Session {
         retain: o.will.retain === true, properties: o.will.properties,
       };
     }
-    if (V5 && this.v === 5) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) {
       const props: Properties = Object.assign({}, o.properties);
       // Tell the server our limit so it drops what we could not take, instead of
       // sending it and losing the connection over it.
@@ -558,7 +561,7 @@ export class Session {
     this.retainAvailable = true;
     this.serverMaxPacket = MAX_PACKET;
     let aliasMax = 0;
-    if (props !== undefined) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && props !== undefined) {
       if (props.receiveMaximum !== undefined && props.receiveMaximum < window) window = props.receiveMaximum;
       if (props.maximumQoS !== undefined) this.maxQoS = props.maximumQoS;
       if (props.retainAvailable === false) this.retainAvailable = false;
@@ -576,7 +579,7 @@ export class Session {
       throw mqttError(QOS_NOT_SUPPORTED, 'QoS ' + qos + ' exceeds the server\'s Maximum QoS ' + this.maxQoS);
     }
     if (retain && !this.retainAvailable) throw mqttError(RETAIN_NOT_SUPPORTED, 'the server does not support retained messages');
-    if (props !== undefined && props.topicAlias !== undefined && !this.aliases.allows(props.topicAlias)) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && props !== undefined && props.topicAlias !== undefined && !this.aliases.allows(props.topicAlias)) {
       throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + props.topicAlias + ' exceeds the server\'s Topic Alias Maximum');
     }
   }
@@ -584,7 +587,7 @@ export class Session {
   private checkSubscribeLimits(subs: Subscription[], props: Properties | undefined): void {
     const c = this.connack;
     const sp = c === undefined ? undefined : c.properties;
-    if (sp === undefined) return;
+    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || sp === undefined) return;
     for (let i = 0; i < subs.length; i++) {
       const t = subs[i].topic;
       if (sp.wildcardSubscriptionAvailable === false && (t.indexOf('+') >= 0 || t.indexOf('#') >= 0)) {
@@ -749,7 +752,7 @@ export class Session {
 
   private emitAck(type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP, id: number, reasonCode: number, now: number): void {
     const p: AckPacket = { type: type, messageId: id };
-    if (V5 && this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
     this.emitBytes(encode(p, this.v), now);
   }
 
@@ -764,7 +767,7 @@ export class Session {
 
   /** A violation by the server (or its bytes): tell it why (MQTT 5), report, close. */
   private protocolFailure(e: MqttError, now: number): void {
-    if (V5 && this.v === 5 && this.state === CONNECTED) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5 && this.state === CONNECTED) {
       this.emitBytes(encode({ type: DISCONNECT, reasonCode: e.code }, this.v), now);
     }
     this.fail(e);
