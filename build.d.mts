@@ -12,6 +12,8 @@ export interface BundleSpec {
   mangle?: boolean;
   /** compile out error texts in src/ ("file:line"; codes kept) */
   terse?: boolean;
+  /** more esbuild options, merged last (e.g. plugins, reserveProps); plugins are kept beside the build's own */
+  esbuildOptions?: Record<string, unknown>;
 }
 export interface BuiltBundle {
   name: string;

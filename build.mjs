@@ -296,9 +296,10 @@ export function checkEspruinoOutput(code, name) {
  * Builds one bundle; returns { name, code, minCode, minified, gzip, metafile }. Throws
  * on build or gate errors. `code` is the unminified output (after the exports rewrite).
  */
-export async function buildBundle({ name, entry, target, outfile, lite, mangle, terse }) {
-  const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root };
-  const plugins = [];
+export async function buildBundle({ name, entry, target, outfile, lite, mangle, terse, esbuildOptions }) {
+  // esbuildOptions: merged last (`firmqtt build` adds a resolver for 'firmqtt' and reserveProps)
+  const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root, ...esbuildOptions };
+  const plugins = esbuildOptions && esbuildOptions.plugins ? [...esbuildOptions.plugins] : [];
   if (terse) plugins.push(stripMessagesPlugin);
   if (lite) plugins.push(liteStandinsPlugin);
   if (plugins.length) options.plugins = plugins;

@@ -6,6 +6,7 @@ import { sub, SUB_HELP } from './sub';
 import { bridge, BRIDGE_HELP } from '../bridge/cli';
 import { proxy, PROXY_HELP } from '../proxy/cli';
 import { chaos, CHAOS_HELP } from '../chaos/cli';
+import { build, BUILD_HELP } from './build';
 
 const COMMANDS: { [name: string]: { run: (argv: string[]) => Promise<number>; help: string } } = {
   pub: { run: pub, help: PUB_HELP },
@@ -13,6 +14,7 @@ const COMMANDS: { [name: string]: { run: (argv: string[]) => Promise<number>; he
   bridge: { run: bridge, help: BRIDGE_HELP },
   proxy: { run: proxy, help: PROXY_HELP },
   chaos: { run: chaos, help: CHAOS_HELP },
+  build: { run: build, help: BUILD_HELP },
 };
 
 const USAGE = `firmqtt <command> [options]   (firmqtt <command> --help for its options)
@@ -21,7 +23,8 @@ const USAGE = `firmqtt <command> [options]   (firmqtt <command> --help for its o
   sub      subscribe and print messages (mosquitto_sub flags: -h -p -t -q -V -C -v ...)
   bridge   carry MQTT between a serial port and a TCP broker
   proxy    a TCP proxy that injects faults (cut, stall, delay, fragment, corrupt)
-  chaos    QoS 1/2 through faults and broker restarts; counts lost and duplicated`;
+  chaos    QoS 1/2 through faults and broker restarts; counts lost and duplicated
+  build    bundle an app with firmqtt for espruino, moddable or node (size table)`;
 
 export async function main(argv: string[]): Promise<void> {
   const name = argv[0];
