@@ -87,38 +87,12 @@ for (let i = 0; i < TABLE.length; i++) {
 }
 
 /**
- * name -> identifier. A literal, so engines keep it a fast object; inherited names
- * ('constructor', ...) are not numbers and are skipped by the callers' typeof check.
+ * name -> identifier. Filled from TABLE in table order (a literal would repeat every
+ * name: ~700 bytes in a device bundle); inherited names ('constructor', ...) are not
+ * numbers and are skipped by the callers' typeof check.
  */
-export const PROPERTY_ID: { [name: string]: number } = {
-  payloadFormatIndicator: 0x01,
-  messageExpiryInterval: 0x02,
-  contentType: 0x03,
-  responseTopic: 0x08,
-  correlationData: 0x09,
-  subscriptionIdentifier: 0x0b,
-  sessionExpiryInterval: 0x11,
-  assignedClientIdentifier: 0x12,
-  serverKeepAlive: 0x13,
-  authenticationMethod: 0x15,
-  authenticationData: 0x16,
-  requestProblemInformation: 0x17,
-  willDelayInterval: 0x18,
-  requestResponseInformation: 0x19,
-  responseInformation: 0x1a,
-  serverReference: 0x1c,
-  reasonString: 0x1f,
-  receiveMaximum: 0x21,
-  topicAliasMaximum: 0x22,
-  topicAlias: 0x23,
-  maximumQoS: 0x24,
-  retainAvailable: 0x25,
-  userProperties: 0x26,
-  maximumPacketSize: 0x27,
-  wildcardSubscriptionAvailable: 0x28,
-  subscriptionIdentifiersAvailable: 0x29,
-  sharedSubscriptionAvailable: 0x2a,
-};
+export const PROPERTY_ID: { [name: string]: number } = {};
+for (let i = 0; i < TABLE.length; i++) PROPERTY_ID[TABLE[i][1]] = TABLE[i][0];
 
 /** Whether property `id` may appear in the packet(s) named by `bit`. */
 export function isPropertyAllowed(id: number, bit: number): boolean {
@@ -320,148 +294,70 @@ export function readProperties(r: Reader, bit: number): Properties | undefined {
   if (end > outer) throw malformed('property length crosses the end of the packet');
   r.end = end; // no property may read past its list
   const p: Properties = {};
+  const o = p as unknown as { [name: string]: unknown };
   while (r.pos < end) {
     // The identifier is a Variable Byte Integer; every defined one is below 0x80, so a
     // byte with the top bit set is an unknown identifier too.
     const id = r.buf[r.pos++];
     if (id >= N_IDS || TYPE[id] === 0) throw malformed('unknown property identifier 0x' + id.toString(16));
     if ((MASK[id] & bit) === 0) throw malformed('property ' + NAME[id] + ' is not allowed in this packet');
-    switch (id) {
-      case 0x01:
-        if (p.payloadFormatIndicator !== undefined) throw duplicate(id);
-        p.payloadFormatIndicator = readBool(r, id);
-        break;
-      case 0x02:
-        if (p.messageExpiryInterval !== undefined) throw duplicate(id);
-        p.messageExpiryInterval = r.u32();
-        break;
-      case 0x03:
-        if (p.contentType !== undefined) throw duplicate(id);
-        p.contentType = r.str();
-        break;
-      case 0x08: {
-        if (p.responseTopic !== undefined) throw duplicate(id);
-        const t = r.str();
-        if (!isValidTopicName(t)) throw invalid(NAME[id], 'must not contain wildcards'); // (§3.3.2.3.5)
-        p.responseTopic = t;
-        break;
-      }
-      case 0x09:
-        if (p.correlationData !== undefined) throw duplicate(id);
-        p.correlationData = r.bin();
-        break;
-      case 0x0b: {
-        const n = r.varInt();
-        if (n === 0) throw invalid(NAME[id], 'must not be 0'); // §3.3.2.3.8
-        const prev = p.subscriptionIdentifier;
-        if (prev === undefined) {
-          p.subscriptionIdentifier = n;
-        } else {
-          if (bit !== P) throw duplicate(id); // a SUBSCRIBE carries at most one (§3.8.2.1.2)
-          if (typeof prev === 'number') p.subscriptionIdentifier = [prev, n];
-          else prev.push(n);
-        }
-        break;
-      }
-      case 0x11:
-        if (p.sessionExpiryInterval !== undefined) throw duplicate(id);
-        p.sessionExpiryInterval = r.u32();
-        break;
-      case 0x12:
-        if (p.assignedClientIdentifier !== undefined) throw duplicate(id);
-        p.assignedClientIdentifier = r.str();
-        break;
-      case 0x13:
-        if (p.serverKeepAlive !== undefined) throw duplicate(id);
-        p.serverKeepAlive = r.u16();
-        break;
-      case 0x15:
-        if (p.authenticationMethod !== undefined) throw duplicate(id);
-        p.authenticationMethod = r.str();
-        break;
-      case 0x16:
-        if (p.authenticationData !== undefined) throw duplicate(id);
-        p.authenticationData = r.bin();
-        break;
-      case 0x17:
-        if (p.requestProblemInformation !== undefined) throw duplicate(id);
-        p.requestProblemInformation = readBool(r, id);
-        break;
-      case 0x18:
-        if (p.willDelayInterval !== undefined) throw duplicate(id);
-        p.willDelayInterval = r.u32();
-        break;
-      case 0x19:
-        if (p.requestResponseInformation !== undefined) throw duplicate(id);
-        p.requestResponseInformation = readBool(r, id);
-        break;
-      case 0x1a:
-        if (p.responseInformation !== undefined) throw duplicate(id);
-        p.responseInformation = r.str();
-        break;
-      case 0x1c:
-        if (p.serverReference !== undefined) throw duplicate(id);
-        p.serverReference = r.str();
-        break;
-      case 0x1f:
-        if (p.reasonString !== undefined) throw duplicate(id);
-        p.reasonString = r.str();
-        break;
-      case 0x21: {
-        if (p.receiveMaximum !== undefined) throw duplicate(id);
-        const n = r.u16();
-        if (n === 0) throw invalid(NAME[id], 'must not be 0'); // §3.1.2.11.3, §3.2.2.3.3
-        p.receiveMaximum = n;
-        break;
-      }
-      case 0x22:
-        if (p.topicAliasMaximum !== undefined) throw duplicate(id);
-        p.topicAliasMaximum = r.u16();
-        break;
-      case 0x23: {
-        if (p.topicAlias !== undefined) throw duplicate(id);
-        const n = r.u16();
-        if (n === 0) throw mqttError(TOPIC_ALIAS_INVALID, 'Topic Alias invalid: 0'); // §3.3.2.3.4
-        p.topicAlias = n;
-        break;
-      }
-      case 0x24: {
-        if (p.maximumQoS !== undefined) throw duplicate(id);
-        const n = r.u8();
-        if (n > 1) throw invalid(NAME[id], 'must be 0 or 1'); // §3.2.2.3.4
-        p.maximumQoS = n;
-        break;
-      }
-      case 0x25:
-        if (p.retainAvailable !== undefined) throw duplicate(id);
-        p.retainAvailable = readBool(r, id);
-        break;
-      case 0x26: {
-        const k = r.str();
-        const v = r.str();
-        if (p.userProperties === undefined) p.userProperties = [[k, v]];
-        else p.userProperties.push([k, v]);
-        break;
-      }
-      case 0x27: {
-        if (p.maximumPacketSize !== undefined) throw duplicate(id);
-        const n = r.u32();
-        if (n === 0) throw invalid(NAME[id], 'must not be 0'); // §3.1.2.11.4, §3.2.2.3.6
-        p.maximumPacketSize = n;
-        break;
-      }
-      case 0x28:
-        if (p.wildcardSubscriptionAvailable !== undefined) throw duplicate(id);
-        p.wildcardSubscriptionAvailable = readBool(r, id);
-        break;
-      case 0x29:
-        if (p.subscriptionIdentifiersAvailable !== undefined) throw duplicate(id);
-        p.subscriptionIdentifiersAvailable = readBool(r, id);
-        break;
-      default: // 0x2a, the last one in TYPE
-        if (p.sharedSubscriptionAvailable !== undefined) throw duplicate(id);
-        p.sharedSubscriptionAvailable = readBool(r, id);
+    const name = NAME[id];
+    const type = TYPE[id];
+    if (type === T_PAIR) { // userProperties: repeats allowed, kept in order
+      const k = r.str();
+      const v = r.str();
+      if (p.userProperties === undefined) p.userProperties = [[k, v]];
+      else p.userProperties.push([k, v]);
+      continue;
     }
+    if (type === T_VARINT) { // subscriptionIdentifier
+      const n = r.varInt();
+      if (n === 0) throw invalid(name, 'must not be 0'); // §3.3.2.3.8
+      const prev = p.subscriptionIdentifier;
+      if (prev === undefined) {
+        p.subscriptionIdentifier = n;
+      } else {
+        if (bit !== P) throw duplicate(id); // a SUBSCRIBE carries at most one (§3.8.2.1.2)
+        if (typeof prev === 'number') p.subscriptionIdentifier = [prev, n];
+        else prev.push(n);
+      }
+      continue;
+    }
+    if (o[name] !== undefined) throw duplicate(id);
+    let v: unknown;
+    switch (type) {
+      case T_BOOL:
+        v = readBool(r, id);
+        break;
+      case T_BYTE: { // maximumQoS (§3.2.2.3.4)
+        const n = r.u8();
+        if (n > 1) throw invalid(name, 'must be 0 or 1');
+        v = n;
+        break;
+      }
+      case T_U16: {
+        const n = r.u16();
+        if (n === 0 && id === 0x21) throw invalid(name, 'must not be 0'); // receiveMaximum: §3.1.2.11.3, §3.2.2.3.3
+        if (n === 0 && id === 0x23) throw mqttError(TOPIC_ALIAS_INVALID, 'Topic Alias invalid: 0'); // §3.3.2.3.4
+        v = n;
+        break;
+      }
+      case T_U32: {
+        const n = r.u32();
+        if (n === 0 && id === 0x27) throw invalid(name, 'must not be 0'); // maximumPacketSize: §3.1.2.11.4, §3.2.2.3.6
+        v = n;
+        break;
+      }
+      case T_STRING: {
+        const t = r.str();
+        if (id === 0x08 && !isValidTopicName(t)) throw invalid(name, 'must not contain wildcards'); // responseTopic (§3.3.2.3.5)
+        v = t;
+        break;
+      }
+      default: // T_BINARY
+        v = r.bin();
+    }
+    o[name] = v;
   }
   r.end = outer;
   // Authentication Data without an Authentication Method is a Protocol Error (§3.1.2.11.10)
