@@ -248,7 +248,9 @@ export function targetOptions(target, lite) {
   // Class fields are assigned in constructors (STYLE.md), never defined one by one with
   // Object.defineProperty helpers, whatever the nearest tsconfig's target implies.
   const tsconfigRaw = { compilerOptions: { useDefineForClassFields: false } };
-  const define = lite ? FLAGS_LITE : FLAGS_FULL;
+  const flags = lite ? FLAGS_LITE : FLAGS_FULL;
+  // device bundles reach the codec only through the client's session (src/flags.d.ts)
+  const define = { ...flags, FIRMQTT_CLIENT_ONLY: target === 'node' ? 'false' : 'true' };
   if (target === 'espruino') {
     // ESM out, then the export statement becomes `exports.x = y` (espruinoExports): no
     // getters or defineProperty helpers as esbuild's cjs output has.

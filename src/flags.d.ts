@@ -7,3 +7,11 @@
 
 /** The lite Espruino bundle: MQTT 3.1.1 only. */
 declare const FIRMQTT_LITE: boolean;
+
+/**
+ * The device bundles (Espruino, Moddable): the codec is reached only through the client's
+ * session, so it need not encode what only a server sends (CONNACK, SUBACK, UNSUBACK,
+ * PINGRESP) nor decode what only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+ * PINGREQ): such a packet is a Protocol Error (0x82) there, as the session makes it anyway.
+ */
+declare const FIRMQTT_CLIENT_ONLY: boolean;

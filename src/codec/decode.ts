@@ -106,6 +106,14 @@ function checkHeader(h: number, v: ProtocolVersion): void {
   }
 }
 
+/**
+ * A packet only a client sends, refused by client-only builds (FIRMQTT_CLIENT_ONLY,
+ * src/flags.d.ts) with the Protocol Error the session would raise on receiving it.
+ */
+function serverOnly(type: number): Error {
+  return protocolError('a server does not send packet type ' + type);
+}
+
 function packetId(r: Reader): number {
   const id = r.u16();
   if (id === 0) throw protocolError('packet identifier 0'); // [MQTT-2.2.1-3]
@@ -344,19 +352,23 @@ function decodeBody(r: Reader, h: number, v: ProtocolVersion, buf: Uint8Array, s
     case PUBCOMP:
       return decodeAck(r, type, v);
     case CONNECT:
-      return decodeConnect(r);
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeConnect(r);
+      throw serverOnly(type);
     case CONNACK:
       return decodeConnack(r, v);
     case SUBSCRIBE:
-      return decodeSubscribe(r, v);
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeSubscribe(r, v);
+      throw serverOnly(type);
     case SUBACK:
       return decodeSuback(r, v);
     case UNSUBSCRIBE:
-      return decodeUnsubscribe(r, v);
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeUnsubscribe(r, v);
+      throw serverOnly(type);
     case UNSUBACK:
       return decodeUnsuback(r, v);
     case PINGREQ:
     case PINGRESP:
+      if (type === PINGREQ && (typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(type);
       expectEnd(r);
       return { type };
     default: // DISCONNECT, AUTH (type 0 and, before MQTT 5, 15 were refused with the header)

@@ -57,6 +57,11 @@ function malformed(msg: string): Error {
   return mqttError(MALFORMED_PACKET, 'Malformed Packet: ' + msg);
 }
 
+/** A packet only a server sends, refused by client-only builds (FIRMQTT_CLIENT_ONLY, src/flags.d.ts). */
+function serverOnly(type: number): Error {
+  return protocolError('packet type ' + type + ' is sent by a server only');
+}
+
 function checkPacketId(id: unknown): void {
   // [MQTT-2.2.1-3]: a non-zero 16-bit Packet Identifier
   if (typeof id !== 'number' || id < 1 || id > 0xffff || id % 1 !== 0) throw protocolError('messageId must be 1..65535');
@@ -382,8 +387,11 @@ function measure(p: Packet, v: ProtocolVersion): number {
       len = measureConnect(p, v);
       break;
     case CONNACK:
-      len = measureConnack(p, v);
-      break;
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) {
+        len = measureConnack(p, v);
+        break;
+      }
+      throw serverOnly(p.type);
     case PUBACK:
     case PUBREC:
     case PUBREL:
@@ -394,16 +402,25 @@ function measure(p: Packet, v: ProtocolVersion): number {
       len = measureSubscribe(p, v);
       break;
     case SUBACK:
-      len = measureSuback(p, v);
-      break;
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) {
+        len = measureSuback(p, v);
+        break;
+      }
+      throw serverOnly(p.type);
     case UNSUBSCRIBE:
       len = measureUnsubscribe(p, v);
       break;
     case UNSUBACK:
-      len = measureUnsuback(p, v);
+      if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) {
+        len = measureUnsuback(p, v);
+        break;
+      }
+      throw serverOnly(p.type);
+    case PINGRESP:
+      if ((typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(p.type);
+      len = 0;
       break;
     case PINGREQ:
-    case PINGRESP:
       len = 0;
       break;
     case DISCONNECT:
@@ -479,6 +496,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
     case CONNECT:
       return writeConnect(buf, pos, p, v, rem);
     case CONNACK:
+      if ((typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(p.type); // refused by measure() already
       buf[pos] = CONNACK << 4;
       pos = writeVarInt(buf, pos + 1, rem);
       buf[pos] = p.sessionPresent ? 1 : 0;
@@ -514,6 +532,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       return pos;
     }
     case SUBACK: {
+      if ((typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(p.type); // refused by measure() already
       buf[pos] = SUBACK << 4;
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
@@ -532,6 +551,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       return pos;
     }
     case UNSUBACK: {
+      if ((typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(p.type); // refused by measure() already
       buf[pos] = UNSUBACK << 4;
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
