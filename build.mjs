@@ -120,6 +120,11 @@ function libDir() {
   return null;
 }
 
+/** `text` without its comments (the lib .d.ts files have no comment markers inside strings). */
+function stripComments(text) {
+  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+}
+
 /** The internal property names (see above), as a sorted array; [] when the boundary cannot be known. */
 export function internalNames() {
   if (internalNamesCache !== null) return internalNamesCache;
@@ -138,7 +143,8 @@ export function internalNames() {
   }
   const boundary = new Set(KEYWORDS);
   for (const f of readdirSync(lib)) {
-    if (/^lib\.es/.test(f)) for (const m of readFileSync(`${lib}/${f}`, 'utf8').matchAll(IDENT)) boundary.add(m[0]);
+    // declarations only: a word in a doc comment ("blocks", "pending") names no property
+    if (/^lib\.es/.test(f)) for (const m of stripComments(readFileSync(`${lib}/${f}`, 'utf8')).matchAll(IDENT)) boundary.add(m[0]);
   }
   // public declarations
   const out = mkdtempSync(`${tmpdir()}/firmqtt-decl-`);
