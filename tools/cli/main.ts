@@ -7,6 +7,7 @@ import { bridge, BRIDGE_HELP } from '../bridge/cli';
 import { proxy, PROXY_HELP } from '../proxy/cli';
 import { chaos, CHAOS_HELP } from '../chaos/cli';
 import { build, BUILD_HELP } from './build';
+import { flash, FLASH_HELP } from './flash';
 
 const COMMANDS: { [name: string]: { run: (argv: string[]) => Promise<number>; help: string } } = {
   pub: { run: pub, help: PUB_HELP },
@@ -15,6 +16,7 @@ const COMMANDS: { [name: string]: { run: (argv: string[]) => Promise<number>; he
   proxy: { run: proxy, help: PROXY_HELP },
   chaos: { run: chaos, help: CHAOS_HELP },
   build: { run: build, help: BUILD_HELP },
+  flash: { run: flash, help: FLASH_HELP },
 };
 
 const USAGE = `firmqtt <command> [options]   (firmqtt <command> --help for its options)
@@ -24,7 +26,8 @@ const USAGE = `firmqtt <command> [options]   (firmqtt <command> --help for its o
   bridge   carry MQTT between a serial port and a TCP broker
   proxy    a TCP proxy that injects faults (cut, stall, delay, fragment, corrupt)
   chaos    QoS 1/2 through faults and broker restarts; counts lost and duplicated
-  build    bundle an app with firmqtt for espruino, moddable or node (size table)`;
+  build    bundle an app with firmqtt for espruino, moddable or node (size table)
+  flash    build an app for Espruino and upload it over a serial port`;
 
 export async function main(argv: string[]): Promise<void> {
   const name = argv[0];
