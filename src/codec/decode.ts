@@ -65,7 +65,7 @@ import {
   mqttError, isMqttError, MALFORMED_PACKET, PROTOCOL_ERROR, IMPLEMENTATION_SPECIFIC_ERROR,
   PACKET_TOO_LARGE, TOPIC_NAME_INVALID, TOPIC_FILTER_INVALID, UNSUPPORTED_PROTOCOL_VERSION,
 } from './errors';
-import { Reader, malformed } from './reader';
+import { Reader, malformed, readString, readBinary } from './reader';
 import { readProperties, WILL_PROPERTIES } from './properties';
 import { isReasonCodeAllowed } from './reason-codes';
 import { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
@@ -167,7 +167,7 @@ function decodePublish(r: Reader, h: number, v: ProtocolVersion): PublishPacket 
 
 /** Reads the protocol name and level; returns the level (3, 4, 5) or throws 0x84. */
 function protocolLevel(r: Reader): ProtocolVersion {
-  const name = r.bin();
+  const name = readBinary(r);
   const level = r.u8();
   // §3.1.2.1 / §3.1.2.2: "MQTT" level 4 or 5; MQTT 3.1 is "MQIsdp" level 3
   if (name.length === 4 && name[0] === 0x4d && name[1] === 0x51 && name[2] === 0x54 && name[3] === 0x54) {
@@ -192,17 +192,17 @@ function decodeConnect(r: Reader): ConnectPacket {
   if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5) && hasPassword && !hasUsername) throw malformed('password without user name'); // 3.1.1 [MQTT-3.1.2-22]
   const keepalive = r.u16();
   const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << CONNECT) : undefined;
-  const clientId = r.str();
+  const clientId = readString(r);
   let will: Will | undefined;
   if (hasWill) {
     const willProps = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, WILL_PROPERTIES) : undefined;
-    const topic = r.str();
+    const topic = readString(r);
     if (topic.length === 0 || !isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: will topic');
-    will = { topic, payload: r.bin(), qos: willQos as QoS, retain: willRetain };
+    will = { topic, payload: readBinary(r), qos: willQos as QoS, retain: willRetain };
     if (willProps !== undefined) will.properties = willProps;
   }
-  const username = hasUsername ? r.str() : undefined;
-  const password = hasPassword ? r.bin() : undefined;
+  const username = hasUsername ? readString(r) : undefined;
+  const password = hasPassword ? readBinary(r) : undefined;
   expectEnd(r);
   const p: ConnectPacket = { type: CONNECT, protocolVersion: v, clientId, clean: (flags & 0x02) !== 0, keepalive };
   if (username !== undefined) p.username = username;
@@ -257,7 +257,7 @@ function decodeSubscribe(r: Reader, v: ProtocolVersion): SubscribePacket {
   if (r.pos >= r.end) throw protocolError('SUBSCRIBE without a topic filter'); // [MQTT-3.8.3-2]
   const subs: Subscription[] = [];
   while (r.pos < r.end) {
-    const topic = r.str();
+    const topic = readString(r);
     const o = r.u8();
     const qos = o & 3;
     if (qos === 3) throw malformed('subscription QoS 3'); // [MQTT-3-8.3-4] (3.1.1), §3.8.3.1
@@ -301,7 +301,7 @@ function decodeUnsubscribe(r: Reader, v: ProtocolVersion): UnsubscribePacket {
   if (r.pos >= r.end) throw protocolError('UNSUBSCRIBE without a topic filter'); // [MQTT-3.10.3-2]
   const list: string[] = [];
   while (r.pos < r.end) {
-    const f = r.str();
+    const f = readString(r);
     if (!isValidTopicFilter(f, (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5))) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid');
     list.push(f);
   }

@@ -11,7 +11,7 @@ import {
   UNSUBSCRIBE, UNSUBACK, DISCONNECT, AUTH,
 } from './packets';
 import { mqttError, MALFORMED_PACKET, PROTOCOL_ERROR, TOPIC_ALIAS_INVALID } from './errors';
-import { Reader, malformed } from './reader';
+import { Reader, malformed, readU32, readVarInt, readString, readBinary } from './reader';
 import { MAX_VARINT, varIntLength, writeVarInt, writeU16, writeU32, writeString, writeBinary } from './primitives';
 import { utf8LengthStrict } from './utf8';
 import { isValidTopicName } from './validate';
@@ -287,7 +287,7 @@ function readBool(r: Reader, id: number): boolean {
  * and invalid values (0x82; Topic Alias 0 is 0x94).
  */
 export function readProperties(r: Reader, bit: number): Properties | undefined {
-  const len = r.varInt();
+  const len = readVarInt(r);
   if (len === 0) return undefined;
   const end = r.pos + len;
   const outer = r.end;
@@ -304,14 +304,14 @@ export function readProperties(r: Reader, bit: number): Properties | undefined {
     const name = NAME[id];
     const type = TYPE[id];
     if (type === T_PAIR) { // userProperties: repeats allowed, kept in order
-      const k = r.str();
-      const v = r.str();
+      const k = readString(r);
+      const v = readString(r);
       if (p.userProperties === undefined) p.userProperties = [[k, v]];
       else p.userProperties.push([k, v]);
       continue;
     }
     if (type === T_VARINT) { // subscriptionIdentifier
-      const n = r.varInt();
+      const n = readVarInt(r);
       if (n === 0) throw invalid(name, 'must not be 0'); // §3.3.2.3.8
       const prev = p.subscriptionIdentifier;
       if (prev === undefined) {
@@ -343,19 +343,19 @@ export function readProperties(r: Reader, bit: number): Properties | undefined {
         break;
       }
       case T_U32: {
-        const n = r.u32();
+        const n = readU32(r);
         if (n === 0 && id === 0x27) throw invalid(name, 'must not be 0'); // maximumPacketSize: §3.1.2.11.4, §3.2.2.3.6
         v = n;
         break;
       }
       case T_STRING: {
-        const t = r.str();
+        const t = readString(r);
         if (id === 0x08 && !isValidTopicName(t)) throw invalid(name, 'must not contain wildcards'); // responseTopic (§3.3.2.3.5)
         v = t;
         break;
       }
       default: // T_BINARY
-        v = r.bin();
+        v = readBinary(r);
     }
     o[name] = v;
   }

@@ -13,7 +13,7 @@ const EMPTY = new Uint8Array(0);
  * response topics, user property names and values, client ids. 16 sets of 2 strings of
  * up to 32 bytes, so about 1 KB at most.
  */
-const STRINGS = new StrCache(16, 32);
+const STRINGS = /* @__PURE__ */ new StrCache(16, 32);
 
 export function malformed(what: string): Error {
   return mqttError(MALFORMED_PACKET, 'Malformed Packet: ' + what);
@@ -44,10 +44,6 @@ export class Reader {
     this.end = 0;
   }
 
-  left(): number {
-    return this.end - this.pos;
-  }
-
   u8(): number {
     if (this.pos >= this.end) throw malformed('packet ends inside a byte field');
     return this.buf[this.pos++];
@@ -60,59 +56,62 @@ export class Reader {
     return (this.buf[p] << 8) | this.buf[p + 1];
   }
 
-  u32(): number {
-    const p = this.pos;
-    if (p + 4 > this.end) throw malformed('packet ends inside a four-byte integer');
-    this.pos = p + 4;
-    const b = this.buf;
-    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
-  }
-
-  /** A Variable Byte Integer: at most 4 bytes, minimally encoded [MQTT-1.5.5-1]. */
-  varInt(): number {
-    const b = this.buf;
-    let n = 0;
-    for (let i = 0; i < 4; i++) {
-      if (this.pos >= this.end) throw malformed('packet ends inside a variable byte integer');
-      const c = b[this.pos++];
-      n |= (c & 0x7f) << (7 * i);
-      if (c < 0x80) {
-        if (c === 0 && i > 0) throw malformed('variable byte integer not minimally encoded');
-        return n;
-      }
-    }
-    throw malformed('variable byte integer longer than 4 bytes');
-  }
-
-  /** A UTF-8 Encoded String (§1.5.4): well-formed, without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
-  str(): string {
-    const n = this.u16();
-    const p = this.pos;
-    if (p + n > this.end) throw malformed('string crosses the end of its field');
-    this.pos = p + n;
-    if (n === 0) return '';
-    const b = this.buf;
-    const hit = STRINGS.get(b, p, n);
-    if (hit !== null) return hit;
-    const s = decodeUtf8(b, p, p + n);
-    if (s === null) throw malformed('ill-formed UTF-8 or U+0000 in a string');
-    STRINGS.put(b, p, n, s);
-    return s;
-  }
-
-  /** Binary Data (§1.5.6): a view into the packet's buffer, no copy. */
-  bin(): Uint8Array {
-    const n = this.u16();
-    const p = this.pos;
-    if (p + n > this.end) throw malformed('binary data crosses the end of its field');
-    this.pos = p + n;
-    return this.buf.subarray(p, p + n);
-  }
-
   /** The rest of the field as a view (a PUBLISH payload). */
   rest(): Uint8Array {
     const p = this.pos;
     this.pos = this.end;
     return this.buf.subarray(p, this.end);
   }
+}
+
+// The reads only MQTT 5 properties and server-bound packets need, as functions rather
+// than methods so that a bundle without those readers (lite, client-only) drops them.
+
+export function readU32(r: Reader): number {
+  const p = r.pos;
+  if (p + 4 > r.end) throw malformed('packet ends inside a four-byte integer');
+  r.pos = p + 4;
+  const b = r.buf;
+  return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+}
+
+/** A Variable Byte Integer: at most 4 bytes, minimally encoded [MQTT-1.5.5-1]. */
+export function readVarInt(r: Reader): number {
+  const b = r.buf;
+  let n = 0;
+  for (let i = 0; i < 4; i++) {
+    if (r.pos >= r.end) throw malformed('packet ends inside a variable byte integer');
+    const c = b[r.pos++];
+    n |= (c & 0x7f) << (7 * i);
+    if (c < 0x80) {
+      if (c === 0 && i > 0) throw malformed('variable byte integer not minimally encoded');
+      return n;
+    }
+  }
+  throw malformed('variable byte integer longer than 4 bytes');
+}
+
+/** A UTF-8 Encoded String (§1.5.4): well-formed, without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
+export function readString(r: Reader): string {
+  const n = r.u16();
+  const p = r.pos;
+  if (p + n > r.end) throw malformed('string crosses the end of its field');
+  r.pos = p + n;
+  if (n === 0) return '';
+  const b = r.buf;
+  const hit = STRINGS.get(b, p, n);
+  if (hit !== null) return hit;
+  const s = decodeUtf8(b, p, p + n);
+  if (s === null) throw malformed('ill-formed UTF-8 or U+0000 in a string');
+  STRINGS.put(b, p, n, s);
+  return s;
+}
+
+/** Binary Data (§1.5.6): a view into the packet's buffer, no copy. */
+export function readBinary(r: Reader): Uint8Array {
+  const n = r.u16();
+  const p = r.pos;
+  if (p + n > r.end) throw malformed('binary data crosses the end of its field');
+  r.pos = p + n;
+  return r.buf.subarray(p, p + n);
 }
