@@ -740,6 +740,7 @@ export class Session {
   }
 
   private aliased(packet: PublishPacket): Uint8Array {
+    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return encode(packet, this.v); // never called: no aliases in MQTT 3.1.1
     const alias = this.aliases.assign(packet.topic);
     if (alias.alias === 0) return encode(packet, this.v);
     const props: Properties = Object.assign({}, packet.properties);
@@ -823,6 +824,7 @@ function tooLarge(n: number, max: number): MqttError {
 }
 
 function ackError(p: AckPacket): MqttError | null {
+  if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return null; // an MQTT 3.1.1 ack has no reason code
   const code = p.reasonCode === undefined ? 0 : p.reasonCode;
   if (code < 0x80) return null;
   const why = p.properties !== undefined && p.properties.reasonString !== undefined ? ': ' + p.properties.reasonString : '';
