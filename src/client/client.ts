@@ -250,7 +250,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.timerFired = this.onTimer.bind(this);
     // As MQTT.js: connecting starts at once. Nothing reaches the application before the
     // constructor returns (the transport calls back later; notices wait for the timer).
-    this.openConnection(this.platform.clock.now());
+    this.openConnection(this.now());
     this.service(false);
   }
 
@@ -275,7 +275,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (typeof opts === 'function') cb = opts;
     else o = opts;
     if (this.refuseWhileEnding(cb)) return this;
-    const now = this.platform.clock.now();
+    const now = this.now();
     try {
       this.session.publish(topic, message, {
         qos: o === undefined ? 0 : o.qos,
@@ -314,7 +314,7 @@ export class MqttClient extends Emitter<ClientEvents> {
       else callback(null, grants(subs, packet as SubackPacket), packet as SubackPacket);
     };
     try {
-      this.session.subscribe(subs, o === undefined ? undefined : o.properties, this.platform.clock.now(), done);
+      this.session.subscribe(subs, o === undefined ? undefined : o.properties, this.now(), done);
     } catch (e) {
       this.fail(done, e as Error);
     }
@@ -339,7 +339,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (this.refuseWhileEnding(cb)) return this;
     const list = typeof topics === 'string' ? [topics] : topics;
     try {
-      this.session.unsubscribe(list, o === undefined ? undefined : o.properties, this.platform.clock.now(), cb);
+      this.session.unsubscribe(list, o === undefined ? undefined : o.properties, this.now(), cb);
     } catch (e) {
       this.fail(cb, e as Error);
     }
@@ -430,10 +430,10 @@ export class MqttClient extends Emitter<ClientEvents> {
     const conn = this.connection;
     if (conn === null) {
       this.notify('reconnect', undefined, undefined, undefined);
-      this.openConnection(this.platform.clock.now());
+      this.openConnection(this.now());
     } else {
       this.reconnectWhenClosed = true;
-      if (this.session.state === CONNECTED) this.session.disconnect(0, undefined, this.platform.clock.now());
+      if (this.session.state === CONNECTED) this.session.disconnect(0, undefined, this.now());
       else this.closeConnection(conn);
     }
     this.service(false);
@@ -442,14 +442,14 @@ export class MqttClient extends Emitter<ClientEvents> {
 
   /** Answers the server's AUTH (MQTT 5 enhanced authentication). */
   auth(reasonCode: number, properties?: Properties): this {
-    this.session.auth(reasonCode, properties, this.platform.clock.now());
+    this.session.auth(reasonCode, properties, this.now());
     this.service(false);
     return this;
   }
 
   /** Acknowledges a received QoS 1/2 message (only with the manualAcks option). */
   ack(packet: ReceivedPublish, reasonCode?: number): this {
-    this.session.ack(packet, reasonCode === undefined ? 0 : reasonCode, this.platform.clock.now());
+    this.session.ack(packet, reasonCode === undefined ? 0 : reasonCode, this.now());
     this.service(false);
     return this;
   }
@@ -461,14 +461,14 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (conn !== this.connection || conn.closing) return;
     conn.opened = true;
     this.openDeadline = -1;
-    this.session.open(this.platform.clock.now());
+    this.session.open(this.now());
     this.service(true);
   }
 
   /** @internal */
   transportData(conn: Connection, bytes: Uint8Array): void {
     if (conn !== this.connection || conn.closing) return;
-    this.session.receive(bytes, this.platform.clock.now());
+    this.session.receive(bytes, this.now());
     this.service(true);
   }
 
@@ -486,7 +486,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.openDeadline = -1;
     this.connected = false;
     this.endWhenIdle = null;
-    this.session.closed(this.platform.clock.now());
+    this.session.closed(this.now());
     // An error on a connection we were closing ourselves (a reset after DISCONNECT) says nothing new.
     if (error !== null && !conn.closing) this.notify('error', error, undefined, undefined);
     this.notify('close', undefined, undefined, undefined);
@@ -496,9 +496,14 @@ export class MqttClient extends Emitter<ClientEvents> {
 
   // ---- the driver loop ----------------------------------------------------------------
 
+  /** The platform clock's time (one method, not 17 copies of the chain in a device bundle). */
+  private now(): number {
+    return this.platform.clock.now();
+  }
+
   private onTimer(): void {
     this.timerAt = -1;
-    const now = this.platform.clock.now();
+    const now = this.now();
     if (this.openDeadline >= 0 && now >= this.openDeadline) {
       this.openDeadline = -1;
       const conn = this.connection;
@@ -604,7 +609,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     const o = this.endWhenIdle;
     if (o === null || this.session.inflightCount + this.session.queuedCount > 0) return false;
     this.endWhenIdle = null;
-    this.session.disconnect(o.reasonCode === undefined ? 0 : o.reasonCode, o.properties, this.platform.clock.now());
+    this.session.disconnect(o.reasonCode === undefined ? 0 : o.reasonCode, o.properties, this.now());
     return true;
   }
 
@@ -628,7 +633,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     let at = this.session.nextDeadline();
     if (this.reconnectAt >= 0 && (at < 0 || this.reconnectAt < at)) at = this.reconnectAt;
     if (this.openDeadline >= 0 && (at < 0 || this.openDeadline < at)) at = this.openDeadline;
-    const now = this.platform.clock.now();
+    const now = this.now();
     if (this.noticeHead < this.notices.length && !this.delivering) at = now;
     if (at < 0) {
       if (this.timerAt >= 0) this.platform.clock.clearTimer();
@@ -674,7 +679,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     } else if (this.reconnectWhenClosed) {
       this.reconnectWhenClosed = false;
       this.notify('reconnect', undefined, undefined, undefined);
-      this.openConnection(this.platform.clock.now());
+      this.openConnection(this.now());
     } else if (this.options.reconnectPeriod > 0 && !this.reconnectSuppressed) {
       if (!this.reconnecting) {
         this.reconnecting = true;
@@ -682,7 +687,7 @@ export class MqttClient extends Emitter<ClientEvents> {
       }
       const o = this.options;
       const delay = reconnectDelay(this.reconnectAttempts++, o.reconnectPeriod, o.reconnectBackoffMax, o.jitter, Math.random());
-      this.reconnectAt = this.platform.clock.now() + delay;
+      this.reconnectAt = this.now() + delay;
     }
   }
 
@@ -703,7 +708,7 @@ export class MqttClient extends Emitter<ClientEvents> {
       this.disconnected = false;
       this.reconnectSuppressed = false;
       this.notify('reconnect', undefined, undefined, undefined);
-      this.openConnection(this.platform.clock.now());
+      this.openConnection(this.now());
     }
   }
 
