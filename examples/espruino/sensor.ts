@@ -100,6 +100,11 @@ function start(): void {
       print('command ' + name + ' failed: ' + e);
     }
   });
+  // connect() listens to 'error' itself (the client reconnects on its own), so a failed
+  // publish would go unseen without this
+  client.on('error', function (e: any) {
+    print('error: ' + e);
+  });
   client.on('offline', function () {
     print('offline, reconnecting');
   });

@@ -89,3 +89,5 @@ client.on("message", (topic, payload) => {
 });
 
 client.on("offline", () => trace("offline, reconnecting\n"));
+// connect() listens to "error" itself (the client reconnects on its own): show them here
+client.on("error", (e) => trace(`error: ${e}\n`));
