@@ -217,7 +217,46 @@ export function stripMessages(source, file) {
     }
     return lo + 1;
   };
-  return source.replace(MESSAGE_CALL, (m, call, _lit, offset) => `${call}'${name}:${lineOf(offset)}'`);
+  // The first literal becomes "<file>:<line>"; the other literals of the same argument
+  // (`'x:1' + n + ' bytes exceeds ' + max`) become ' ', so the values stay, spaced.
+  let out = '';
+  let from = 0;
+  for (const m of source.matchAll(MESSAGE_CALL)) {
+    out += source.slice(from, m.index) + `${m[1]}'${name}:${lineOf(m.index)}'`;
+    from = m.index + m[0].length;
+    for (const [start, end] of tailLiterals(source, from)) {
+      out += source.slice(from, start) + "' '";
+      from = end;
+    }
+  }
+  return out + source.slice(from);
+}
+
+/** [start, end) of each string literal longer than ' ' in the rest of the argument starting at `i`. */
+function tailLiterals(source, i) {
+  const found = [];
+  let depth = 0;
+  while (i < source.length) {
+    const c = source[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if ((c === ',' || c === ';') && depth === 0) break;
+    else if (c === '`') return [];
+    else if (c === '/' && source[i + 1] === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+      continue;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
+      if (depth === 0 && j + 1 - i > 3) found.push([i, j + 1]);
+      i = j + 1;
+      continue;
+    }
+    i++;
+  }
+  return found;
 }
 
 const stripMessagesPlugin = {
