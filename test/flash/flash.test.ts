@@ -213,6 +213,26 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
     }
   }, 120000);
 
+  // Known bug, found by this suite: src/session/outbox.ts compacts with
+  // TypedArray.prototype.copyWithin, which Espruino 2v29 lacks ("Function "copyWithin" not
+  // found!"), so from about the 7th QoS 1 message on every publish fails (an 'error'
+  // event) while the client stays connected. it.fails: this starts failing once the
+  // outbox is fixed; then make it a plain it().
+  it.fails('keeps publishing QoS 1 telemetry past the outbox compaction (known bug: copyWithin on Espruino)', async () => {
+    const board = mkdtempSync(join(dir, 'board-'));
+    const port = join(board, 'console');
+    const esp = await startEspruinoOnPty(board, port);
+    try {
+      const r = await run(['flash', '--port', port, '--wait', '0', sensorApp('flash-many')]);
+      expect(r.code).toBe(0);
+      await until(() => seen.find((m) => m.topic === 'sensors/flash-many/telemetry'), 'the first telemetry');
+      await observer.publishAsync('sensors/flash-many/cmd/interval', '0.2', { qos: 1 });
+      await until(() => seen.find((m) => m.topic === 'sensors/flash-many/telemetry' && JSON.parse(m.payload).n >= 20), 'telemetry #20', 8000);
+    } finally {
+      await esp.stop();
+    }
+  }, 60000);
+
   it('--save writes .bootcde and load()s it; after a restart of the interpreter the sensor runs again', async () => {
     const board = mkdtempSync(join(dir, 'board-'));
     const port = join(board, 'console');
