@@ -15,51 +15,101 @@ const UA = 1 << UNSUBACK;
 const DI = 1 << DISCONNECT;
 const AU = 1 << AUTH;
 
-/** [code, packets that may carry it (bit 1 << type), name] (Table 2-6). */
-const TABLE: [number, number, string][] = [
-  [0x00, CA | PA | PR | PL | PC | UA | AU | DI | SA, 'Success'],
-  [0x01, SA, 'Granted QoS 1'],
-  [0x02, SA, 'Granted QoS 2'],
-  [0x04, DI, 'Disconnect with Will Message'],
-  [0x10, PA | PR, 'No matching subscribers'],
-  [0x11, UA, 'No subscription existed'],
-  [0x18, AU, 'Continue authentication'],
-  [0x19, AU, 'Re-authenticate'],
-  [0x80, CA | PA | PR | SA | UA | DI, 'Unspecified error'],
-  [0x81, CA | DI, 'Malformed Packet'],
-  [0x82, CA | DI, 'Protocol Error'],
-  [0x83, CA | PA | PR | SA | UA | DI, 'Implementation specific error'],
-  [0x84, CA, 'Unsupported Protocol Version'],
-  [0x85, CA, 'Client Identifier not valid'],
-  [0x86, CA, 'Bad User Name or Password'],
-  [0x87, CA | PA | PR | SA | UA | DI, 'Not authorized'],
-  [0x88, CA, 'Server unavailable'],
-  [0x89, CA | DI, 'Server busy'],
-  [0x8a, CA, 'Banned'],
-  [0x8b, DI, 'Server shutting down'],
-  [0x8c, CA | DI, 'Bad authentication method'],
-  [0x8d, DI, 'Keep Alive timeout'],
-  [0x8e, DI, 'Session taken over'],
-  [0x8f, SA | UA | DI, 'Topic Filter invalid'],
-  [0x90, CA | PA | PR | DI, 'Topic Name invalid'],
-  [0x91, PA | PR | SA | UA, 'Packet Identifier in use'],
-  [0x92, PL | PC, 'Packet Identifier not found'],
-  [0x93, DI, 'Receive Maximum exceeded'],
-  [0x94, DI, 'Topic Alias invalid'],
-  [0x95, CA | DI, 'Packet too large'],
-  [0x96, DI, 'Message rate too high'],
-  [0x97, CA | PA | PR | SA | DI, 'Quota exceeded'],
-  [0x98, DI, 'Administrative action'],
-  [0x99, CA | PA | PR | DI, 'Payload format invalid'],
-  [0x9a, CA | DI, 'Retain not supported'],
-  [0x9b, CA | DI, 'QoS not supported'],
-  [0x9c, CA | DI, 'Use another server'],
-  [0x9d, CA | DI, 'Server moved'],
-  [0x9e, SA | DI, 'Shared Subscriptions not supported'],
-  [0x9f, CA | DI, 'Connection rate exceeded'],
-  [0xa0, DI, 'Maximum connect time'],
-  [0xa1, SA | DI, 'Subscription Identifiers not supported'],
-  [0xa2, SA | DI, 'Wildcard Subscriptions not supported'],
+/**
+ * [code, packets that may carry it (bit 1 << type)] (Table 2-6); each code's name is at
+ * the same index in NAMES, apart so that a bundle without reasonName() drops the names.
+ */
+const TABLE: [number, number][] = [
+  [0x00, CA | PA | PR | PL | PC | UA | AU | DI | SA],
+  [0x01, SA],
+  [0x02, SA],
+  [0x04, DI],
+  [0x10, PA | PR],
+  [0x11, UA],
+  [0x18, AU],
+  [0x19, AU],
+  [0x80, CA | PA | PR | SA | UA | DI],
+  [0x81, CA | DI],
+  [0x82, CA | DI],
+  [0x83, CA | PA | PR | SA | UA | DI],
+  [0x84, CA],
+  [0x85, CA],
+  [0x86, CA],
+  [0x87, CA | PA | PR | SA | UA | DI],
+  [0x88, CA],
+  [0x89, CA | DI],
+  [0x8a, CA],
+  [0x8b, DI],
+  [0x8c, CA | DI],
+  [0x8d, DI],
+  [0x8e, DI],
+  [0x8f, SA | UA | DI],
+  [0x90, CA | PA | PR | DI],
+  [0x91, PA | PR | SA | UA],
+  [0x92, PL | PC],
+  [0x93, DI],
+  [0x94, DI],
+  [0x95, CA | DI],
+  [0x96, DI],
+  [0x97, CA | PA | PR | SA | DI],
+  [0x98, DI],
+  [0x99, CA | PA | PR | DI],
+  [0x9a, CA | DI],
+  [0x9b, CA | DI],
+  [0x9c, CA | DI],
+  [0x9d, CA | DI],
+  [0x9e, SA | DI],
+  [0x9f, CA | DI],
+  [0xa0, DI],
+  [0xa1, SA | DI],
+  [0xa2, SA | DI],
+];
+
+/** TABLE[i]'s name. */
+const NAMES: string[] = [
+  'Success', // 0x00
+  'Granted QoS 1', // 0x01
+  'Granted QoS 2', // 0x02
+  'Disconnect with Will Message', // 0x04
+  'No matching subscribers', // 0x10
+  'No subscription existed', // 0x11
+  'Continue authentication', // 0x18
+  'Re-authenticate', // 0x19
+  'Unspecified error', // 0x80
+  'Malformed Packet', // 0x81
+  'Protocol Error', // 0x82
+  'Implementation specific error', // 0x83
+  'Unsupported Protocol Version', // 0x84
+  'Client Identifier not valid', // 0x85
+  'Bad User Name or Password', // 0x86
+  'Not authorized', // 0x87
+  'Server unavailable', // 0x88
+  'Server busy', // 0x89
+  'Banned', // 0x8a
+  'Server shutting down', // 0x8b
+  'Bad authentication method', // 0x8c
+  'Keep Alive timeout', // 0x8d
+  'Session taken over', // 0x8e
+  'Topic Filter invalid', // 0x8f
+  'Topic Name invalid', // 0x90
+  'Packet Identifier in use', // 0x91
+  'Packet Identifier not found', // 0x92
+  'Receive Maximum exceeded', // 0x93
+  'Topic Alias invalid', // 0x94
+  'Packet too large', // 0x95
+  'Message rate too high', // 0x96
+  'Quota exceeded', // 0x97
+  'Administrative action', // 0x98
+  'Payload format invalid', // 0x99
+  'Retain not supported', // 0x9a
+  'QoS not supported', // 0x9b
+  'Use another server', // 0x9c
+  'Server moved', // 0x9d
+  'Shared Subscriptions not supported', // 0x9e
+  'Connection rate exceeded', // 0x9f
+  'Maximum connect time', // 0xa0
+  'Subscription Identifiers not supported', // 0xa1
+  'Wildcard Subscriptions not supported', // 0xa2
 ];
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3), index = code. */
@@ -90,7 +140,7 @@ export function reasonName(code: number, packetType?: number): string {
   if (code === 0 && packetType === DISCONNECT) return 'Normal disconnection';
   if (code === 0 && packetType === SUBACK) return 'Granted QoS 0';
   for (let i = 0; i < TABLE.length; i++) {
-    if (TABLE[i][0] === code) return TABLE[i][2];
+    if (TABLE[i][0] === code) return NAMES[i];
   }
   return 'Unknown (0x' + (code >>> 0).toString(16) + ')';
 }
