@@ -1,0 +1,174 @@
+// The Moddable example project's main.js (targets/moddable/example) running on XS: the
+// xsnap worker from @agoric/xsnap (CI included), with test/engines/xs/host.js standing in
+// for Moddable's Timer and ECMA-419 TCP socket, bridged to aedes from here. The app's
+// Moddable modules (timer, time, mc/config) are small stand-ins over the same host. Not
+// mcconfig and not a device, but the same app code, firmqtt's Moddable target and a real
+// broker: retained online status, QoS 1 telemetry, ping -> pong, and the Will.
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetOptions } from '../../build.mjs';
+import { XsWorker, xsnapWorkerPath } from '../../tools/engines/xsnap';
+import { connectAsync } from '../../targets/node/index';
+import type { MqttClient } from '../../targets/node/index';
+import { startAedes } from '../helpers/brokers';
+import type { AedesBroker } from '../helpers/brokers';
+
+const ROOT = resolve(__dirname, '../..');
+const HOST = readFileSync(join(ROOT, 'test/engines/xs/host.js'), 'utf8');
+const DEVICE = 'xs-example';
+
+/** main.js as one script for xsnap, its Moddable imports mapped to stand-ins over host.js. */
+async function exampleScript(): Promise<string> {
+  const shims: { [name: string]: string } = {
+    timer: `export default {
+      set: function (fn, ms) { return Timer.set(fn, ms); },
+      repeat: function (fn, ms) { var h = {}; function tick() { h.id = Timer.set(tick, ms); fn(); } h.id = Timer.set(tick, ms); return h; },
+      clear: function (h) { Timer.clear(h !== null && typeof h === 'object' ? h.id : h); },
+    };`,
+    time: 'export default { get ticks() { return Date.now(); } };',
+    'embedded:io/socket/tcp': 'export default TCP;',
+    'mc/config': `export default { broker: '127.0.0.1', device: '${DEVICE}' };`,
+  };
+  const r = await esbuild.build({
+    ...(targetOptions('moddable') as esbuild.BuildOptions),
+    external: [],
+    entryPoints: [join(ROOT, 'targets/moddable/example/main.js')],
+    format: 'iife',
+    absWorkingDir: ROOT,
+    plugins: [{
+      name: 'moddable-stand-ins',
+      setup(b) {
+        b.onResolve({ filter: /^firmqtt$/ }, () => ({ path: join(ROOT, 'targets/moddable/device.ts') }));
+        b.onResolve({ filter: /^(timer|time|embedded:io\/socket\/tcp|mc\/config)$/ }, (a) => ({ path: a.path, namespace: 'shim' }));
+        b.onLoad({ filter: /.*/, namespace: 'shim' }, (a) => ({ contents: shims[a.path], loader: 'js' }));
+      },
+    }],
+  });
+  return r.outputFiles![0].text;
+}
+
+class Board {
+  readonly worker: XsWorker;
+  traces: string[] = [];
+  private timers = new Map<number, NodeJS.Timeout>();
+  private sockets = new Map<number, { socket: Socket; closedByXs: boolean }>();
+  private stopped = false;
+
+  constructor(private brokerPort: number) {
+    const dec = new TextDecoder();
+    this.worker = new XsWorker({ onQuery: (bytes) => {
+      this.fromXs(JSON.parse(dec.decode(bytes)));
+      return new Uint8Array(0);
+    } });
+  }
+
+  private send(msg: object): void {
+    if (this.stopped) return;
+    this.worker.command(new TextEncoder().encode(JSON.stringify(msg))).catch((e: Error) => this.traces.push(`exception: ${e.message}`));
+  }
+
+  private fromXs(msg: any): void {
+    if (msg.t === 'report') {
+      if (msg.e && msg.e.ev === 'trace') this.traces.push(msg.e.s);
+    } else if (msg.t === 'setTimer') {
+      this.timers.set(msg.id, setTimeout(() => {
+        this.timers.delete(msg.id);
+        this.send({ t: 'timer', id: msg.id });
+      }, msg.ms));
+    } else if (msg.t === 'clearTimer') {
+      clearTimeout(this.timers.get(msg.id));
+      this.timers.delete(msg.id);
+    } else if (msg.t === 'connect') {
+      // the example dials config.broker:1883; the test broker is elsewhere
+      const socket = netConnect({ host: msg.address, port: msg.port === 1883 ? this.brokerPort : msg.port });
+      const entry = { socket, closedByXs: false };
+      this.sockets.set(msg.id, entry);
+      socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: 1024 }));
+      socket.on('data', (b: Buffer) => this.send({ t: 'data', id: msg.id, bytes: Array.from(b) }));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        this.sockets.delete(msg.id);
+        if (!entry.closedByXs) this.send({ t: 'error', id: msg.id });
+      });
+    } else if (msg.t === 'write') {
+      const s = this.sockets.get(msg.id);
+      if (s !== undefined) s.socket.write(Buffer.from(msg.bytes), () => this.send({ t: 'writable', id: msg.id, count: 1024 }));
+    } else if (msg.t === 'close') {
+      const s = this.sockets.get(msg.id);
+      if (s !== undefined) {
+        s.closedByXs = true;
+        s.socket.end(() => s.socket.destroy());
+      }
+    }
+  }
+
+  /** Pulls the plug: sockets destroyed (no DISCONNECT), the worker gone. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const s of this.sockets.values()) s.socket.destroy();
+    await this.worker.close();
+  }
+}
+
+async function until<T>(f: () => T | undefined | false, what: string, ms = 10000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the Moddable example (targets/moddable/example/main.js) on XS', () => {
+  let broker: AedesBroker;
+  let observer: MqttClient;
+  const seen: { topic: string; payload: string; qos: number; retain: boolean }[] = [];
+
+  beforeAll(async () => {
+    if (xsnapWorkerPath() === null) throw new Error('xsnap-worker is not built: npm install (with scripts allowed for @agoric/xsnap)');
+    broker = await startAedes();
+    observer = await connectAsync(broker.url, { clientId: 'xs-example-observer' });
+    observer.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+    await observer.subscribeAsync(`sensors/${DEVICE}/#`, { qos: 1 });
+  });
+
+  afterAll(async () => {
+    if (observer) await observer.endAsync();
+    if (broker) await broker.stop();
+  });
+
+  it('connects, publishes a retained online status and QoS 1 telemetry, answers ping, and leaves a Will', async () => {
+    const board = new Board(broker.port);
+    try {
+      await board.worker.evaluate(`(function () {\n${HOST}\nglobalThis.report = report; globalThis.Timer = Timer; globalThis.TCP = TCP;\n})();`);
+      await board.worker.evaluate("globalThis.trace = function (s) { report({ ev: 'trace', s: String(s) }); };");
+      await board.worker.evaluate(await exampleScript());
+      const base = `sensors/${DEVICE}`;
+      const t = await until(() => seen.find((m) => m.topic === `${base}/telemetry`), 'telemetry');
+      expect(t.qos).toBe(1);
+      expect(JSON.parse(t.payload).n).toBe(1);
+      expect(board.traces.join('')).toMatch(/connected to 127\.0\.0\.1/);
+      const online = seen.find((m) => m.topic === `${base}/status`);
+      expect(online?.payload).toBe('online');
+      await observer.publishAsync(`${base}/cmd/ping`, 'from-test', { qos: 1 });
+      await until(() => seen.find((m) => m.topic === `${base}/pong` && m.payload === 'from-test'), 'the pong');
+      // faster telemetry on command
+      await observer.publishAsync(`${base}/cmd/interval`, '0.05', { qos: 1 });
+      await until(() => seen.find((m) => m.topic === `${base}/telemetry` && JSON.parse(m.payload).n >= 12), 'telemetry #12');
+      await board.stop();
+      await until(() => seen.find((m) => m.topic === `${base}/status` && m.payload === 'offline'), 'the Last Will');
+      expect(board.traces.join('')).not.toMatch(/error:|exception/);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- trace ---\n${board.traces.join('')}`);
+    } finally {
+      await board.stop();
+    }
+  }, 30000);
+});
