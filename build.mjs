@@ -73,7 +73,7 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
 ];
 
 /**
- * Build-time flags (esbuild `define`), read in src/ through src/util/features.ts. The
+ * Build-time flags (esbuild `define`), read in src/ as described in src/flags.d.ts. The
  * lite Espruino bundle turns off MQTT 5 so dead-code elimination drops it.
  */
 const FLAGS_FULL = { DEBUG: 'false', FIRMQTT_LITE: 'false' };
