@@ -213,6 +213,20 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
     }
   }, 120000);
 
+  it('--lite: the lite bundle (MQTT 3.1.1 only) flashed the same way', async () => {
+    const board = mkdtempSync(join(dir, 'board-'));
+    const port = join(board, 'console');
+    const esp = await startEspruinoOnPty(board, port);
+    try {
+      const r = await run(['flash', '--port', port, '--lite', '--wait', '1', sensorApp('flash-lite')]);
+      expect(r.stderr).toMatch(/espruino\/flash-lite \(lite\)/);
+      expect(r.code).toBe(0);
+      await expectSensor('flash-lite');
+    } finally {
+      await esp.stop();
+    }
+  }, 120000);
+
   // Known bug, found by this suite: src/session/outbox.ts compacts with
   // TypedArray.prototype.copyWithin, which Espruino 2v29 lacks ("Function "copyWithin" not
   // found!"), so from about the 7th QoS 1 message on every publish fails (an 'error'
