@@ -60,6 +60,7 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
   [/\b__spreadValues\b|\b__objRest\b/, 'object spread or rest (esbuild lowers it with Symbol helpers)'],
   [/\b__private(Get|Set|Add|Method)\b/, '#private members (lowered to WeakMap)'],
   [/\b(new (Map|Set|WeakMap|WeakSet)\b|Symbol\s*[.(])/, 'Map, Set, WeakMap or Symbol'],
+  [/\.copyWithin\(/, 'copyWithin (Espruino 2v29 typed arrays lack it)'],
   [/^\s*[A-Za-z_$][\w$]*:\s*(for|while|do)\b/m, 'a labeled loop'],
   [/[{,]\s*\[[^\]\n]+\]\s*:/, 'a computed property key'],
   [/\bclass\s+\w+\s+extends\s+Error\b/, 'class extends Error'],

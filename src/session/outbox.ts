@@ -260,10 +260,14 @@ export class Outbox {
   private makeRoom(): void {
     const live = this.tail - this.head;
     if (this.head > 0 && live <= this.capacity / 2) {
-      this.ids.copyWithin(0, this.head, this.tail);
-      this.flags.copyWithin(0, this.head, this.tail);
-      this.blk.copyWithin(0, this.head, this.tail);
-      this.off.copyWithin(0, this.head, this.tail);
+      // A loop, not copyWithin(): Espruino 2v29's typed arrays have no copyWithin.
+      for (let i = 0; i < live; i++) {
+        const from = this.head + i;
+        this.ids[i] = this.ids[from];
+        this.flags[i] = this.flags[from];
+        this.blk[i] = this.blk[from];
+        this.off[i] = this.off[from];
+      }
       this.seqBase += this.head;
       this.assignedEnd -= this.head;
       this.tail = live;
