@@ -15,6 +15,7 @@ import type { AedesBroker, MosquittoBroker } from '../helpers/brokers';
 import { describeMosquitto } from '../integration/suite';
 import { matches } from '../../tools/cli/sub';
 import { parseArgs, flag, UsageError } from '../../tools/cli/args';
+import { until } from '../helpers/wait';
 
 const BIN = resolve(__dirname, '../../tools/cli/firmqtt.mjs');
 
@@ -51,14 +52,6 @@ function start(args: string[], stdin?: string): Running {
 
 function run(args: string[], stdin?: string): Promise<Run> {
   return start(args, stdin).done;
-}
-
-async function until(cond: () => boolean, what: string, ms = 15000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A subscriber process, resolved once its subscription is acknowledged. */

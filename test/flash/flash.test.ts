@@ -14,6 +14,7 @@ import type { MqttClient } from '../../targets/node/index';
 import { startAedes } from '../helpers/brokers';
 import type { AedesBroker } from '../helpers/brokers';
 import { socatAvailable, startSerialPair } from '../serial/socat';
+import { until } from '../helpers/wait';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'tools/cli/firmqtt.mjs');
@@ -131,16 +132,6 @@ interface Seen {
   payload: string;
   qos: number;
   retain: boolean;
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 15000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espruino on a virtual serial port (ESPRUINO_BIN)', () => {

@@ -16,6 +16,7 @@ import { connectAsync } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { startAedes } from '../helpers/brokers';
 import type { AedesBroker } from '../helpers/brokers';
+import { until } from '../helpers/wait';
 
 const ROOT = resolve(__dirname, '../..');
 const HOST = readFileSync(join(ROOT, 'test/engines/xs/host.js'), 'utf8');
@@ -113,16 +114,6 @@ class Board {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const s of this.sockets.values()) s.socket.destroy();
     await this.worker.close();
-  }
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 10000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -8,6 +8,9 @@ import { connect } from '../../targets/node/index';
 import type { ConnackPacket, MqttClient, NodeClientOptions, Packet, PublishOptions, ReceivedPublish } from '../../targets/node/index';
 import { mosquittoAvailable } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
+import { until } from '../helpers/wait';
+
+export { until };
 
 /**
  * describe() for a suite that needs Mosquitto. Without the binary the suite is skipped,
@@ -63,14 +66,6 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${++serial}`;
 }
 
-/** Polls until cond() holds, or fails after `ms` with `what`. */
-export async function until(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Resolves as `p` does, or rejects after `ms` saying what did not happen (never leaves a test hanging). */
 export function within<T>(p: Promise<T>, what: () => string, ms = 10000): Promise<T> {

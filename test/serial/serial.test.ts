@@ -12,19 +12,12 @@ import type { AedesBroker, MosquittoBroker } from '../helpers/brokers';
 import { describeMosquitto } from '../integration/suite';
 import { describeSocat, startSerialPair } from './socat';
 import type { SerialPair } from './socat';
+import { until } from '../helpers/wait';
 
 const BAUD = 115200;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 function once<T extends unknown[]>(c: MqttClient, event: string, ms = 10000): Promise<T> {
