@@ -19,6 +19,10 @@ export const QOS_NOT_SUPPORTED = 0x9b;
 export const RETAIN_NOT_SUPPORTED = 0x9a;
 export const KEEP_ALIVE_TIMEOUT = 0x8d;
 export const QUOTA_EXCEEDED = 0x97;
+export const PACKET_IDENTIFIER_NOT_FOUND = 0x92;
+export const SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9e;
+export const SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED = 0xa1;
+export const WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED = 0xa2;
 
 export interface MqttError extends Error {
   /** an MQTT 5 reason code (0x80..0xFF) */

@@ -18,7 +18,8 @@ import type {
 } from '../codec/packets';
 import {
   IMPLEMENTATION_SPECIFIC_ERROR, KEEP_ALIVE_TIMEOUT, PACKET_TOO_LARGE, PROTOCOL_ERROR, QOS_NOT_SUPPORTED,
-  QUOTA_EXCEEDED, RECEIVE_MAXIMUM_EXCEEDED, RETAIN_NOT_SUPPORTED, TOPIC_ALIAS_INVALID, isMqttError, mqttError,
+  PACKET_IDENTIFIER_NOT_FOUND, QUOTA_EXCEEDED, RECEIVE_MAXIMUM_EXCEEDED, SHARED_SUBSCRIPTIONS_NOT_SUPPORTED,
+  SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, RETAIN_NOT_SUPPORTED, TOPIC_ALIAS_INVALID, isMqttError, mqttError,
 } from '../codec/errors';
 import type { MqttError } from '../codec/errors';
 import { Decoder, encode, encodedLength, encodeInto } from '../codec/index';
@@ -46,8 +47,6 @@ export const CONNECTED = 2;
 /** We decided the connection is over (or the server did) and wait for the transport to close. */
 export const DISCONNECTING = 3;
 
-/** Packet identifier not found (MQTT 5.0 §2.4). */
-const PACKET_ID_NOT_FOUND = 0x92;
 /** The Decoder's default: no limit beyond the protocol's own. */
 const MAX_PACKET = 268435460;
 
@@ -478,7 +477,7 @@ export class Session {
       // Either a repeat for a message already released (answer PUBREL again) or an id we
       // do not know ([MQTT-4.3.3], 0x92).
       const known = ob.find(p.messageId, WAIT_PUBCOMP) >= 0;
-      this.emitAck(PUBREL, p.messageId, known ? 0 : PACKET_ID_NOT_FOUND, now);
+      this.emitAck(PUBREL, p.messageId, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND, now);
       return;
     }
     const err = ackError(p);
@@ -498,13 +497,13 @@ export class Session {
     // 0x92 means the server forgot the id (a lost session): it accepted the message when
     // it sent PUBREC, so that is no failure of delivery.
     const code = p.reasonCode === undefined ? 0 : p.reasonCode;
-    this.finish(i, p, code >= 0x80 && code !== PACKET_ID_NOT_FOUND ? ackError(p) : null, now);
+    this.finish(i, p, code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND ? ackError(p) : null, now);
   }
 
   private onPubrel(p: AckPacket, now: number): void {
     const known = this.inbound.release(p.messageId);
     if (known) this.persist.dropIncoming(p.messageId);
-    this.emitAck(PUBCOMP, p.messageId, known ? 0 : PACKET_ID_NOT_FOUND, now);
+    this.emitAck(PUBCOMP, p.messageId, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND, now);
   }
 
   private onOpAck(p: SubackPacket | UnsubackPacket): void {
@@ -591,14 +590,14 @@ export class Session {
     for (let i = 0; i < subs.length; i++) {
       const t = subs[i].topic;
       if (sp.wildcardSubscriptionAvailable === false && (t.indexOf('+') >= 0 || t.indexOf('#') >= 0)) {
-        throw mqttError(0xa2, 'the server does not support wildcard subscriptions: ' + t);
+        throw mqttError(WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, 'the server does not support wildcard subscriptions: ' + t);
       }
       if (sp.sharedSubscriptionAvailable === false && t.indexOf('$share/') === 0) {
-        throw mqttError(0x9e, 'the server does not support shared subscriptions: ' + t);
+        throw mqttError(SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, 'the server does not support shared subscriptions: ' + t);
       }
     }
     if (sp.subscriptionIdentifiersAvailable === false && props !== undefined && props.subscriptionIdentifier !== undefined) {
-      throw mqttError(0xa1, 'the server does not support subscription identifiers');
+      throw mqttError(SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, 'the server does not support subscription identifiers');
     }
   }
 
