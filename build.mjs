@@ -75,7 +75,8 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
 
 /**
  * Build-time flags (esbuild `define`), read in src/ as described in src/flags.d.ts. The
- * lite Espruino bundle turns off MQTT 5 so dead-code elimination drops it.
+ * lite Espruino bundle turns off MQTT 5 in the compact core (src/compact) so dead-code
+ * elimination drops it; the main core does not read FIRMQTT_LITE.
  */
 const FLAGS_FULL = { DEBUG: 'false', FIRMQTT_LITE: 'false' };
 const FLAGS_LITE = { DEBUG: 'false', FIRMQTT_LITE: 'true' };
@@ -267,27 +268,6 @@ const stripMessagesPlugin = {
   },
 };
 
-// ---- the lite build: MQTT 5 modules swapped for 3.1.1 stand-ins ------------------------
-//
-// What FIRMQTT_LITE cannot drop by dead-code elimination (a module whose exports stay
-// referenced from code paths that only MQTT 5 reaches) is replaced at resolve time by a
-// stand-in with the same exports, in targets/espruino/lite/.
-const LITE_STANDINS = {
-  'src/codec/properties.ts': 'targets/espruino/lite/properties.ts',
-  'src/codec/reason-codes.ts': 'targets/espruino/lite/reason-codes.ts',
-};
-
-const liteStandinsPlugin = {
-  name: 'firmqtt-lite-standins',
-  setup(build) {
-    build.onResolve({ filter: /\/(properties|reason-codes)$/ }, (args) => {
-      const resolved = resolvePath(args.resolveDir, args.path + '.ts');
-      const rel = resolved.slice(root.length + 1);
-      return LITE_STANDINS[rel] === undefined ? undefined : { path: `${root}/${LITE_STANDINS[rel]}` };
-    });
-  },
-};
-
 /** esbuild options shared by every bundle of a target; also used by the gate test. */
 export function targetOptions(target, lite) {
   const common = { bundle: true, write: false, logLevel: 'silent', legalComments: 'none' };
@@ -349,7 +329,6 @@ export async function buildBundle({ name, entry, target, outfile, lite, mangle, 
   const options = { ...targetOptions(target, lite), entryPoints: [entry], absWorkingDir: root, ...esbuildOptions };
   const plugins = esbuildOptions && esbuildOptions.plugins ? [...esbuildOptions.plugins] : [];
   if (terse) plugins.push(stripMessagesPlugin);
-  if (lite) plugins.push(liteStandinsPlugin);
   if (plugins.length) options.plugins = plugins;
   if (mangle) {
     const names = internalNames();

@@ -99,7 +99,7 @@ function checkHeader(h: number, v: ProtocolVersion): void {
   const want = HEADER_FLAGS[type];
   if (want === -1) {
     if ((h & 6) === 6) throw malformed('PUBLISH with QoS 3'); // [MQTT-3.3.1-4]
-  } else if (want === -2 || (type === AUTH && ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5))) {
+  } else if (want === -2 || (type === AUTH && v !== 5)) {
     throw malformed('reserved packet type ' + type);
   } else if ((h & 15) !== want) {
     throw malformed('reserved flags of packet type ' + type + ' are not 0x' + want.toString(16)); // [MQTT-2.2.2-2]
@@ -156,7 +156,7 @@ function decodePublish(r: Reader, h: number, v: ProtocolVersion): PublishPacket 
   const qos = ((h >> 1) & 3) as QoS;
   const topic = readTopic(r);
   const id = qos > 0 ? packetId(r) : 0;
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << PUBLISH) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << PUBLISH) : undefined;
   // a Topic Name has at least one character [MQTT-4.7.3-1], unless a v5 Topic Alias stands in (§3.3.2.3.4)
   if (topic.length === 0 && (props === undefined || props.topicAlias === undefined)) throw protocolError('empty topic without a Topic Alias');
   const p: PublishPacket = { type: PUBLISH, topic, payload: r.rest(), qos, retain: (h & 1) !== 0, dup: (h & 8) !== 0 };
@@ -189,13 +189,13 @@ function decodeConnect(r: Reader): ConnectPacket {
   if (!hasWill && (willQos !== 0 || willRetain)) throw malformed('will QoS or retain without a will'); // [MQTT-3.1.2-11] [MQTT-3.1.2-13]
   const hasPassword = (flags & 0x40) !== 0;
   const hasUsername = (flags & 0x80) !== 0;
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5) && hasPassword && !hasUsername) throw malformed('password without user name'); // 3.1.1 [MQTT-3.1.2-22]
+  if (v !== 5 && hasPassword && !hasUsername) throw malformed('password without user name'); // 3.1.1 [MQTT-3.1.2-22]
   const keepalive = r.u16();
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << CONNECT) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << CONNECT) : undefined;
   const clientId = readString(r);
   let will: Will | undefined;
   if (hasWill) {
-    const willProps = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, WILL_PROPERTIES) : undefined;
+    const willProps = v === 5 ? readProperties(r, WILL_PROPERTIES) : undefined;
     const topic = readString(r);
     if (topic.length === 0 || !isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: will topic');
     will = { topic, payload: readBinary(r), qos: willQos as QoS, retain: willRetain };
@@ -216,11 +216,11 @@ function decodeConnack(r: Reader, v: ProtocolVersion): ConnackPacket {
   const flags = r.u8();
   if (flags & 0xfe) throw malformed('CONNACK reserved flags set'); // [MQTT-3.2.2-1]
   const rc = r.u8();
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) checkReason(rc, CONNACK);
+  if (v === 5) checkReason(rc, CONNACK);
   else if (rc > 5) throw protocolError('CONNACK return code ' + rc); // 3.1.1 §3.2.2.3: 6..255 reserved
   // [MQTT-3.2.2-4] (3.1.1), [MQTT-3.2.2-6] (5): Session Present is 0 on a refusal
   if (flags === 1 && rc !== 0) throw protocolError('Session Present with a refusal');
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << CONNACK) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << CONNACK) : undefined;
   expectEnd(r);
   const p: ConnackPacket = { type: CONNACK, sessionPresent: flags === 1, reasonCode: rc };
   if (props !== undefined) p.properties = props;
@@ -231,7 +231,7 @@ function decodeAck(r: Reader, type: AckPacket['type'], v: ProtocolVersion): AckP
   const p: AckPacket = { type, messageId: packetId(r) };
   // MQTT 5 §3.4.2.1: the reason code may be left out (Success), and the property length
   // too when the Remaining Length is below 4 (§3.4.2.2.1)
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) readReasonAndProperties(r, p, type);
+  if (v === 5) readReasonAndProperties(r, p, type);
   expectEnd(r);
   return p;
 }
@@ -253,7 +253,7 @@ function readReasonAndProperties(r: Reader, p: AckPacket | DisconnectPacket | Au
 
 function decodeSubscribe(r: Reader, v: ProtocolVersion): SubscribePacket {
   const id = packetId(r);
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << SUBSCRIBE) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << SUBSCRIBE) : undefined;
   if (r.pos >= r.end) throw protocolError('SUBSCRIBE without a topic filter'); // [MQTT-3.8.3-2]
   const subs: Subscription[] = [];
   while (r.pos < r.end) {
@@ -261,8 +261,8 @@ function decodeSubscribe(r: Reader, v: ProtocolVersion): SubscribePacket {
     const o = r.u8();
     const qos = o & 3;
     if (qos === 3) throw malformed('subscription QoS 3'); // [MQTT-3-8.3-4] (3.1.1), §3.8.3.1
-    if (!isValidTopicFilter(topic, (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5))) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid');
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+    if (!isValidTopicFilter(topic, v === 5)) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid');
+    if (v === 5) {
       if (o & 0xc0) throw malformed('subscription options reserved bits set'); // [MQTT-3.8.3-5]
       const rh = (o >> 4) & 3;
       if (rh === 3) throw protocolError('Retain Handling 3'); // §3.8.3.1
@@ -281,12 +281,12 @@ function decodeSubscribe(r: Reader, v: ProtocolVersion): SubscribePacket {
 
 function decodeSuback(r: Reader, v: ProtocolVersion): SubackPacket {
   const id = packetId(r);
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << SUBACK) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << SUBACK) : undefined;
   if (r.pos >= r.end) throw protocolError('SUBACK without a reason code');
   const granted: number[] = [];
   while (r.pos < r.end) {
     const c = r.buf[r.pos++];
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) checkReason(c, SUBACK);
+    if (v === 5) checkReason(c, SUBACK);
     else if (c > 2 && c !== 0x80) throw protocolError('SUBACK return code 0x' + c.toString(16)); // 3.1.1 §3.9.3
     granted.push(c);
   }
@@ -297,12 +297,12 @@ function decodeSuback(r: Reader, v: ProtocolVersion): SubackPacket {
 
 function decodeUnsubscribe(r: Reader, v: ProtocolVersion): UnsubscribePacket {
   const id = packetId(r);
-  const props = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? readProperties(r, 1 << UNSUBSCRIBE) : undefined;
+  const props = v === 5 ? readProperties(r, 1 << UNSUBSCRIBE) : undefined;
   if (r.pos >= r.end) throw protocolError('UNSUBSCRIBE without a topic filter'); // [MQTT-3.10.3-2]
   const list: string[] = [];
   while (r.pos < r.end) {
     const f = readString(r);
-    if (!isValidTopicFilter(f, (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5))) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid');
+    if (!isValidTopicFilter(f, v === 5)) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid');
     list.push(f);
   }
   const p: UnsubscribePacket = { type: UNSUBSCRIBE, messageId: id, unsubscriptions: list };
@@ -312,7 +312,7 @@ function decodeUnsubscribe(r: Reader, v: ProtocolVersion): UnsubscribePacket {
 
 function decodeUnsuback(r: Reader, v: ProtocolVersion): UnsubackPacket {
   const id = packetId(r);
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) {
+  if (v !== 5) {
     expectEnd(r);
     return { type: UNSUBACK, messageId: id };
   }
@@ -334,7 +334,7 @@ function decodeReasonOnly(r: Reader, type: typeof DISCONNECT | typeof AUTH, v: P
   const p: DisconnectPacket | AuthPacket = { type };
   // A Remaining Length of 1 means no property length (§3.14.2.2.1). AUTH has no such
   // rule in §3.15.2.2.1 but is read the same way (be liberal in what you accept).
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) readReasonAndProperties(r, p, type);
+  if (v === 5) readReasonAndProperties(r, p, type);
   expectEnd(r);
   return p;
 }

@@ -220,7 +220,7 @@ function measurePublish(p: PublishPacket, v: ProtocolVersion): number {
   } else if (p.dup) {
     throw protocolError('DUP must be 0 on QoS 0'); // [MQTT-3.3.1-2]
   }
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+  if (v === 5) {
     propsLen = propertiesLength(p.properties, 1 << PUBLISH);
     len += propertyListSize(propsLen);
     // §3.3.2.3.4: a zero-length Topic Name needs a Topic Alias
@@ -237,7 +237,7 @@ function measureConnect(p: ConnectPacket, v: ProtocolVersion): number {
   if (typeof ka !== 'number' || ka < 0 || ka > 0xffff || ka % 1 !== 0) throw protocolError('keepalive must be 0..65535');
   // protocol name ("MQIsdp" for 3.1, "MQTT") with its length, level, flags, keep alive
   let len = (v === 3 ? 8 : 6) + 4;
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+  if (v === 5) {
     propsLen = propertiesLength(p.properties, 1 << CONNECT);
     len += propertyListSize(propsLen);
   }
@@ -245,7 +245,7 @@ function measureConnect(p: ConnectPacket, v: ProtocolVersion): number {
   const will = p.will;
   if (will !== undefined && will !== null) {
     checkQos(will.qos);
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+    if (v === 5) {
       willPropsLen = propertiesLength(will.properties, WILL_PROPERTIES);
       len += propertyListSize(willPropsLen);
     }
@@ -256,7 +256,7 @@ function measureConnect(p: ConnectPacket, v: ProtocolVersion): number {
   if (p.username !== undefined) len += 2 + stringLength(p.username, 'username');
   if (p.password !== undefined) {
     // [MQTT-3.1.2-22] (3.1.1): no password without a user name; MQTT 5 allows it
-    if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5) && p.username === undefined) throw protocolError('password without username');
+    if (v !== 5 && p.username === undefined) throw protocolError('password without username');
     len += 2 + binaryLength(p.password, 'password');
   }
   return len;
@@ -264,18 +264,18 @@ function measureConnect(p: ConnectPacket, v: ProtocolVersion): number {
 
 function measureConnack(p: ConnackPacket, v: ProtocolVersion): number {
   const rc = p.reasonCode === undefined ? 0 : p.reasonCode;
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) checkReason(rc, CONNACK);
+  if (v === 5) checkReason(rc, CONNACK);
   else if (!(rc >= 0 && rc <= 5 && rc % 1 === 0)) throw protocolError('CONNACK return code must be 0..5'); // 3.1.1 §3.2.2.3
   // [MQTT-3.2.2-4] (3.1.1), [MQTT-3.2.2-6] (5): Session Present is 0 on a refusal
   if (p.sessionPresent && rc !== 0) throw protocolError('sessionPresent with a non-zero reason code');
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) return 2;
+  if (v !== 5) return 2;
   propsLen = propertiesLength(p.properties, 1 << CONNACK);
   return 2 + propertyListSize(propsLen);
 }
 
 function measureAck(p: AckPacket, v: ProtocolVersion): number {
   checkPacketId(p.messageId);
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) return 2;
+  if (v !== 5) return 2;
   const rc = p.reasonCode === undefined ? 0 : p.reasonCode;
   checkReason(rc, p.type);
   propsLen = propertiesLength(p.properties, 1 << p.type);
@@ -290,16 +290,16 @@ function measureSubscribe(p: SubscribePacket, v: ProtocolVersion): number {
   const subs = p.subscriptions;
   if (!(subs instanceof Array) || subs.length === 0) throw protocolError('SUBSCRIBE needs at least one subscription'); // [MQTT-3.8.3-2]
   let len = 2;
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+  if (v === 5) {
     propsLen = propertiesLength(p.properties, 1 << SUBSCRIBE);
     len += propertyListSize(propsLen);
   }
   for (let i = 0; i < subs.length; i++) {
     const s = subs[i];
     len += 3 + stringLength(s.topic, 'topic filter');
-    if (!isValidTopicFilter(s.topic, (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5))) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid: ' + s.topic);
+    if (!isValidTopicFilter(s.topic, v === 5)) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid: ' + s.topic);
     checkQos(s.qos);
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+    if (v === 5) {
       if (s.rh !== undefined && s.rh !== 0 && s.rh !== 1 && s.rh !== 2) throw protocolError('Retain Handling must be 0, 1 or 2'); // §3.8.3.1
       if (s.nl && isSharedFilter(s.topic)) throw protocolError('No Local on a shared subscription'); // [MQTT-3.8.3-4]
     }
@@ -313,11 +313,11 @@ function measureSuback(p: SubackPacket, v: ProtocolVersion): number {
   if (!(g instanceof Array) || g.length === 0) throw protocolError('SUBACK needs at least one reason code');
   for (let i = 0; i < g.length; i++) {
     const c = g[i];
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) checkReason(c, SUBACK);
+    if (v === 5) checkReason(c, SUBACK);
     else if (c !== 0 && c !== 1 && c !== 2 && c !== 0x80) throw protocolError('SUBACK return code must be 0, 1, 2 or 0x80'); // 3.1.1 §3.9.3
   }
   let len = 2 + g.length;
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+  if (v === 5) {
     propsLen = propertiesLength(p.properties, 1 << SUBACK);
     len += propertyListSize(propsLen);
   }
@@ -329,20 +329,20 @@ function measureUnsubscribe(p: UnsubscribePacket, v: ProtocolVersion): number {
   const list = p.unsubscriptions;
   if (!(list instanceof Array) || list.length === 0) throw protocolError('UNSUBSCRIBE needs at least one topic filter'); // [MQTT-3.10.3-2]
   let len = 2;
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) {
+  if (v === 5) {
     propsLen = propertiesLength(p.properties, 1 << UNSUBSCRIBE);
     len += propertyListSize(propsLen);
   }
   for (let i = 0; i < list.length; i++) {
     len += 2 + stringLength(list[i], 'topic filter');
-    if (!isValidTopicFilter(list[i], (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5))) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid: ' + list[i]);
+    if (!isValidTopicFilter(list[i], v === 5)) throw mqttError(TOPIC_FILTER_INVALID, 'Topic Filter invalid: ' + list[i]);
   }
   return len;
 }
 
 function measureUnsuback(p: UnsubackPacket, v: ProtocolVersion): number {
   checkPacketId(p.messageId);
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) return 2;
+  if (v !== 5) return 2;
   const g = p.granted;
   if (!(g instanceof Array) || g.length === 0) throw protocolError('MQTT 5 UNSUBACK needs at least one reason code');
   for (let i = 0; i < g.length; i++) checkReason(g[i], UNSUBACK);
@@ -351,7 +351,7 @@ function measureUnsuback(p: UnsubackPacket, v: ProtocolVersion): number {
 }
 
 function measureDisconnect(p: DisconnectPacket, v: ProtocolVersion): number {
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) return 0;
+  if (v !== 5) return 0;
   const rc = p.reasonCode === undefined ? 0 : p.reasonCode;
   checkReason(rc, DISCONNECT);
   propsLen = propertiesLength(p.properties, 1 << DISCONNECT);
@@ -362,7 +362,7 @@ function measureDisconnect(p: DisconnectPacket, v: ProtocolVersion): number {
 }
 
 function measureAuth(p: AuthPacket, v: ProtocolVersion): number {
-  if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) throw protocolError('AUTH exists only in MQTT 5');
+  if (v !== 5) throw protocolError('AUTH exists only in MQTT 5');
   const rc = p.reasonCode === undefined ? 0 : p.reasonCode;
   checkReason(rc, AUTH);
   propsLen = propertiesLength(p.properties, 1 << AUTH);
@@ -375,7 +375,7 @@ function measureAuth(p: AuthPacket, v: ProtocolVersion): number {
 
 /** Validates `p` and returns its Remaining Length; leaves property lengths for write(). */
 function measure(p: Packet, v: ProtocolVersion): number {
-  if (v !== 3 && v !== 4 && ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) throw protocolError('protocolVersion must be 3, 4 or 5');
+  if (v !== 3 && v !== 4 && v !== 5) throw protocolError('protocolVersion must be 3, 4 or 5');
   if (p === null || typeof p !== 'object') throw protocolError('not a packet');
   topicGuessed = false;
   let len: number;
@@ -446,7 +446,7 @@ function writePublish(buf: Uint8Array, pos: number, p: PublishPacket, v: Protoco
   pos = writeTopic(buf, pos, p.topic);
   if (pos < 0) return -1;
   if (qos > 0) pos = writeU16(buf, pos, p.messageId as number);
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, p.properties, propsLen);
+  if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
   const payload = p.payload;
   return payload === undefined || payload === null ? pos : writeBytesOrString(buf, pos, payload);
 }
@@ -474,10 +474,10 @@ function writeConnect(buf: Uint8Array, pos: number, p: ConnectPacket, v: Protoco
   if (p.username !== undefined) flags |= 0x80;
   buf[pos++] = flags;
   pos = writeU16(buf, pos, p.keepalive === undefined ? 0 : p.keepalive);
-  if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, p.properties, propsLen);
+  if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
   pos = writeString(buf, pos, p.clientId === undefined ? '' : p.clientId);
   if (will !== undefined) {
-    if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, will.properties, willPropsLen);
+    if (v === 5) pos = writeProperties(buf, pos, will.properties, willPropsLen);
     pos = writeString(buf, pos, will.topic);
     pos = writeBinary(buf, pos, will.payload === undefined || will.payload === null ? EMPTY : will.payload);
   }
@@ -502,7 +502,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       buf[pos] = p.sessionPresent ? 1 : 0;
       buf[pos + 1] = p.reasonCode === undefined ? 0 : p.reasonCode;
       pos += 2;
-      return (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) ? writeProperties(buf, pos, p.properties, propsLen) : pos;
+      return v === 5 ? writeProperties(buf, pos, p.properties, propsLen) : pos;
     case PUBACK:
     case PUBREC:
     case PUBREL:
@@ -518,7 +518,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       buf[pos] = (SUBSCRIBE << 4) | 2; // [MQTT-3.8.1-1]
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
-      if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, p.properties, propsLen);
+      if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
       const subs = p.subscriptions;
       for (let i = 0; i < subs.length; i++) {
         const s = subs[i];
@@ -526,7 +526,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
         let o = s.qos === undefined ? 0 : s.qos;
         // §3.8.3.1 Subscription Options: No Local (bit 2), Retain As Published (bit 3),
         // Retain Handling (bits 4-5); MQTT 3.1.1 has the QoS only
-        if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) o |= (s.nl ? 4 : 0) | (s.rap ? 8 : 0) | ((s.rh === undefined ? 0 : s.rh) << 4);
+        if (v === 5) o |= (s.nl ? 4 : 0) | (s.rap ? 8 : 0) | ((s.rh === undefined ? 0 : s.rh) << 4);
         buf[pos++] = o;
       }
       return pos;
@@ -536,7 +536,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       buf[pos] = SUBACK << 4;
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
-      if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, p.properties, propsLen);
+      if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
       const g = p.granted;
       for (let i = 0; i < g.length; i++) buf[pos++] = g[i];
       return pos;
@@ -545,7 +545,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       buf[pos] = (UNSUBSCRIBE << 4) | 2; // [MQTT-3.10.1-1]
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
-      if ((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5)) pos = writeProperties(buf, pos, p.properties, propsLen);
+      if (v === 5) pos = writeProperties(buf, pos, p.properties, propsLen);
       const list = p.unsubscriptions;
       for (let i = 0; i < list.length; i++) pos = writeString(buf, pos, list[i]);
       return pos;
@@ -555,7 +555,7 @@ function write(buf: Uint8Array, pos: number, p: Packet, v: ProtocolVersion, rem:
       buf[pos] = UNSUBACK << 4;
       pos = writeVarInt(buf, pos + 1, rem);
       pos = writeU16(buf, pos, p.messageId);
-      if (((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || v !== 5)) return pos;
+      if (v !== 5) return pos;
       pos = writeProperties(buf, pos, p.properties, propsLen);
       const g = p.granted as number[];
       for (let i = 0; i < g.length; i++) buf[pos++] = g[i];

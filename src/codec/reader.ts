@@ -65,7 +65,7 @@ export class Reader {
 }
 
 // The reads only MQTT 5 properties and server-bound packets need, as functions rather
-// than methods so that a bundle without those readers (lite, client-only) drops them.
+// than methods so that a bundle without those readers (client-only, src/flags.d.ts) drops them.
 
 export function readU32(r: Reader): number {
   const p = r.pos;

@@ -47,7 +47,6 @@ export class OutboundAliases {
   }
 
   assign(topic: string): AliasChoice {
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return NONE; // never called: no aliases in MQTT 3.1.1
     const known = this.byTopic[topic];
     if (known !== undefined) return { alias: known, known: true };
     if (this.next > this.autoMax) return NONE;

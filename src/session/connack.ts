@@ -15,7 +15,7 @@ const V4_REFUSALS: [number, string][] = [
 ];
 
 export function connackError(p: ConnackPacket, protocolVersion: number): MqttError {
-  if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || protocolVersion < 5) {
+  if (protocolVersion < 5) {
     const r = V4_REFUSALS[p.reasonCode];
     if (r !== undefined) return mqttError(r[0], 'Connection refused: ' + r[1]);
     return mqttError(0x80, 'Connection refused: return code ' + p.reasonCode);

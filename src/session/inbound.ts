@@ -30,7 +30,6 @@ export class Inbound {
    * the packet. Aliases live for one connection.
    */
   resolveAlias(p: ReceivedPublish): void {
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return; // never called: no aliases in MQTT 3.1.1
     const alias = p.properties === undefined ? undefined : p.properties.topicAlias;
     if (alias === undefined) {
       if (p.topic === '') throw mqttError(PROTOCOL_ERROR, 'PUBLISH with an empty topic and no topic alias');

@@ -35,12 +35,6 @@ import { Inbound } from './inbound';
 import { connackError } from './connack';
 import { OutboundAliases } from './aliases';
 
-// MQTT 5 code is guarded by `(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)` written
-// out at each use (src/flags.d.ts): esbuild folds the define'd identifier where it
-// appears, but not a module-level const holding it, so only the inline form lets the
-// lite build drop the MQTT 5 branches.
-
-
 export const DISCONNECTED = 0;
 export const CONNECTING = 1;
 export const CONNECTED = 2;
@@ -113,8 +107,7 @@ export class Session {
   constructor(options: SessionOptions) {
     const o = resolveOptions(options);
     this.options = o;
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && o.protocolVersion === 5) throw mqttError(PROTOCOL_ERROR, 'this build speaks MQTT 3.1.1 only (lite)');
-    this.v = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && o.protocolVersion === 5 ? 5 : 4;
+    this.v = o.protocolVersion === 5 ? 5 : 4;
     this.state = DISCONNECTED;
     this.connack = undefined;
     this.decoder = new Decoder({ protocolVersion: this.v, maxPacketSize: o.maxIncomingPacketSize });
@@ -273,7 +266,7 @@ export class Session {
     };
     this.checkServerLimits(qos, retain, opts.properties);
     if (qos === 0 && this.state === CONNECTED && this.unsent === 0) {
-      const bytes = !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.aliases.active ? this.aliased(packet) : encode(packet, this.v);
+      const bytes = this.aliases.active ? this.aliased(packet) : encode(packet, this.v);
       if (bytes.length > this.serverMaxPacket) throw tooLarge(bytes.length, this.serverMaxPacket);
       this.emitBytes(bytes, now);
       if (done !== undefined) this.emit({ kind: EV_DONE, done: done, error: null, packet: undefined });
@@ -302,7 +295,7 @@ export class Session {
     }
     this.unsent++;
     if (this.state === CONNECTED) {
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
+      if (this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
         this.writeRecord(slot, now, this.aliased(packet));
         this.cursor = ob.seq(slot) + 1;
       }
@@ -323,7 +316,7 @@ export class Session {
   disconnect(reasonCode: number, properties: Properties | undefined, now: number): void {
     if (this.state === CONNECTED) {
       const p: DisconnectPacket = { type: DISCONNECT };
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) {
+      if (this.v === 5) {
         p.reasonCode = reasonCode;
         p.properties = properties;
       }
@@ -337,7 +330,7 @@ export class Session {
 
   /** Answers the server's AUTH, or starts re-authentication (MQTT 5 enhanced authentication). */
   auth(reasonCode: number, properties: Properties | undefined, now: number): void {
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
+    if (this.v !== 5) throw mqttError(PROTOCOL_ERROR, 'AUTH needs MQTT 5');
     if (this.state !== CONNECTING && this.state !== CONNECTED) throw mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'not connected');
     const p: AuthPacket = { type: AUTH, reasonCode: reasonCode, properties: properties };
     this.emitBytes(encode(p, this.v), now);
@@ -439,7 +432,7 @@ export class Session {
   }
 
   private onPublish(p: ReceivedPublish, now: number): void {
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) this.inbound.resolveAlias(p);
+    if (this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
     if (p.qos === 1) {
       if (this.options.manualAcks) this.inbound.addUnacked(p);
@@ -541,7 +534,7 @@ export class Session {
         retain: o.will.retain === true, properties: o.will.properties,
       };
     }
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5) {
+    if (this.v === 5) {
       const props: Properties = Object.assign({}, o.properties);
       // Tell the server our limit so it drops what we could not take, instead of
       // sending it and losing the connection over it.
@@ -560,7 +553,7 @@ export class Session {
     this.retainAvailable = true;
     this.serverMaxPacket = MAX_PACKET;
     let aliasMax = 0;
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && props !== undefined) {
+    if (props !== undefined) {
       if (props.receiveMaximum !== undefined && props.receiveMaximum < window) window = props.receiveMaximum;
       if (props.maximumQoS !== undefined) this.maxQoS = props.maximumQoS;
       if (props.retainAvailable === false) this.retainAvailable = false;
@@ -578,7 +571,7 @@ export class Session {
       throw mqttError(QOS_NOT_SUPPORTED, 'QoS ' + qos + ' exceeds the server\'s Maximum QoS ' + this.maxQoS);
     }
     if (retain && !this.retainAvailable) throw mqttError(RETAIN_NOT_SUPPORTED, 'the server does not support retained messages');
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && props !== undefined && props.topicAlias !== undefined && !this.aliases.allows(props.topicAlias)) {
+    if (props !== undefined && props.topicAlias !== undefined && !this.aliases.allows(props.topicAlias)) {
       throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + props.topicAlias + ' exceeds the server\'s Topic Alias Maximum');
     }
   }
@@ -586,7 +579,7 @@ export class Session {
   private checkSubscribeLimits(subs: Subscription[], props: Properties | undefined): void {
     const c = this.connack;
     const sp = c === undefined ? undefined : c.properties;
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) || sp === undefined) return;
+    if (sp === undefined) return;
     for (let i = 0; i < subs.length; i++) {
       const t = subs[i].topic;
       if (sp.wildcardSubscriptionAvailable === false && (t.indexOf('+') >= 0 || t.indexOf('#') >= 0)) {
@@ -739,7 +732,6 @@ export class Session {
   }
 
   private aliased(packet: PublishPacket): Uint8Array {
-    if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return encode(packet, this.v); // never called: no aliases in MQTT 3.1.1
     const alias = this.aliases.assign(packet.topic);
     if (alias.alias === 0) return encode(packet, this.v);
     const props: Properties = Object.assign({}, packet.properties);
@@ -752,7 +744,7 @@ export class Session {
 
   private emitAck(type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP, id: number, reasonCode: number, now: number): void {
     const p: AckPacket = { type: type, messageId: id };
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
+    if (this.v === 5 && reasonCode !== 0) p.reasonCode = reasonCode;
     this.emitBytes(encode(p, this.v), now);
   }
 
@@ -767,7 +759,7 @@ export class Session {
 
   /** A violation by the server (or its bytes): tell it why (MQTT 5), report, close. */
   private protocolFailure(e: MqttError, now: number): void {
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && this.v === 5 && this.state === CONNECTED) {
+    if (this.v === 5 && this.state === CONNECTED) {
       this.emitBytes(encode({ type: DISCONNECT, reasonCode: e.code }, this.v), now);
     }
     this.fail(e);
@@ -823,7 +815,6 @@ function tooLarge(n: number, max: number): MqttError {
 }
 
 function ackError(p: AckPacket): MqttError | null {
-  if ((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) return null; // an MQTT 3.1.1 ack has no reason code
   const code = p.reasonCode === undefined ? 0 : p.reasonCode;
   if (code < 0x80) return null;
   const why = p.properties !== undefined && p.properties.reasonString !== undefined ? ': ' + p.properties.reasonString : '';
