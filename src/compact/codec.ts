@@ -1,0 +1,520 @@
+// The compact codec: what an MQTT client sends and receives, written for bundle size on
+// Espruino (src/codec is the fast, complete codec for Node, Moddable and servers).
+// Encoders return one whole packet; decode() takes one whole packet from the server.
+//
+// Encoding runs a packet's body function twice (run, pkt): once with no buffer, to count
+// the bytes, then into a buffer of exactly that size, so nothing is copied twice and a
+// payload goes straight into the packet. MQTT 5 paths are guarded by the FIRMQTT_LITE
+// test written out in each condition (src/flags.d.ts), so that the lite bundle drops them
+// and the property table with them.
+//
+// Errors: one maker, err(); the code is the MQTT 5 reason code: 0x81 Malformed Packet,
+// 0x82 Protocol Error.
+
+// MQTT 5 property wire types, pre-shifted into bits 6..8 of a property table entry.
+// Declared before any function, so that esbuild inlines them (it does not inline a
+// constant declared after a function).
+const BOOL = 0; // a Byte that must be 0 or 1, shown as a boolean
+// 64: Byte, 128: Two Byte Integer
+const U32 = 192;
+const VINT = 256;
+const BIN = 320;
+// 384: UTF-8 string
+const PAIR = 448;
+
+export type Props = { [name: string]: any };
+export interface WillFields { topic: string; payload: Uint8Array; qos: number; retain: boolean; properties?: Props }
+export interface ConnectFields { clientId: string; keepalive: number; clean: boolean; username?: string; password?: Uint8Array; will?: WillFields; properties?: Props }
+export interface Sub { topic: string; qos: number; nl?: boolean; rap?: boolean; rh?: number }
+
+/**
+ * A packet from the server, with mqtt-packet's field names. Only the fields that mean
+ * something for the packet are set (see decode()).
+ */
+export interface InPacket {
+  cmd: 'connack' | 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'suback' | 'unsuback' | 'pingresp' | 'disconnect' | 'auth';
+  /** CONNACK */
+  sessionPresent?: boolean;
+  /** CONNACK, MQTT 3.1.1 */
+  returnCode?: number;
+  /** MQTT 5: CONNACK, PUBACK..PUBCOMP (0 when absent), DISCONNECT, AUTH */
+  reasonCode?: number;
+  /** PUBLISH */
+  topic?: string;
+  payload?: Uint8Array;
+  qos?: number;
+  retain?: boolean;
+  dup?: boolean;
+  /** PUBLISH with QoS > 0, PUBACK..PUBCOMP, SUBACK, UNSUBACK */
+  messageId?: number;
+  /** SUBACK; UNSUBACK in MQTT 5 */
+  granted?: number[];
+  /** MQTT 5, when the packet has any */
+  properties?: Props;
+}
+
+function err(code: number): Error {
+  const e = new Error('MQTT ' + code) as Error & { code: number }; // 129 malformed, 130 protocol error
+  e.name = 'MqttError';
+  e.code = code;
+  return e;
+}
+
+/** Throws code (0x81 when not given) when c is truthy. */
+function bad(c: unknown, code?: number): void {
+  if (c) throw err(code || 0x81);
+}
+
+// ---------------------------------------------------------------------------------
+// Writer: B is null while counting; P is the cursor.
+
+let B: Uint8Array | null = null;
+let P = 0;
+
+function put(x: number): void {
+  if (B) B[P] = x; // a Uint8Array keeps the low 8 bits
+  P++;
+}
+
+function u16(x: number): void {
+  put(x >> 8);
+  put(x);
+}
+
+/** Variable Byte Integer (§1.5.5) */
+function vi(x: number): void {
+  do {
+    put(x > 127 ? x | 128 : x);
+    x >>>= 7;
+  } while (x);
+}
+
+function bytes(u: Uint8Array): void {
+  if (B) B.set(u, P);
+  P += u.length;
+}
+
+/** Two-byte length, then the bytes (§1.5.6). */
+function bin(u: Uint8Array): void {
+  bad(u.length > 65535);
+  u16(u.length);
+  bytes(u);
+}
+
+function str(s: string): void {
+  bin(utf8(s));
+}
+
+/** Runs f counting, then again into a buffer of the size counted; returns the buffer. Nests. */
+function run(f: () => void): Uint8Array {
+  const b = B;
+  const p = P;
+  B = null;
+  P = 0;
+  f();
+  const out = (B = new Uint8Array(P));
+  P = 0;
+  f();
+  B = b;
+  P = p;
+  return out;
+}
+
+/** A whole packet: first byte h, Remaining Length, then the body f writes. */
+function pkt(h: number, f: () => void): Uint8Array {
+  B = null;
+  P = 0;
+  f();
+  const n = P;
+  return run(function () {
+    put(h);
+    vi(n);
+    f();
+  });
+}
+
+/** UTF-8 bytes of a JS string (lone surrogates -> U+FFFD) */
+export function utf8(s: string): Uint8Array {
+  return run(function () {
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c >> 11 === 27) {
+        // a surrogate: a pair makes one code point, a lone one U+FFFD
+        const d = s.charCodeAt(i + 1); // NaN past the end
+        if (c < 0xdc00 && d >> 10 === 55) {
+          c = (c << 10) + d - 0x35fdc00; // (c - 0xd800) * 1024 + (d - 0xdc00) + 0x10000
+          i++;
+        } else c = 0xfffd;
+      }
+      // n continuation bytes of 6 bits each after the lead byte
+      let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+      put(n ? (0xff00 >> (n + 1)) | (c >> (6 * n)) : c);
+      while (n--) put(((c >> (6 * n)) & 63) | 128);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// MQTT 5 properties (MQTT 5.0 §2.2.2.2, table 2-4): one table. In the lite bundle nothing
+// uses it, and esbuild drops it (the split is marked pure).
+//
+// A table entry is identifier | wire type | packets << 9, where the packets are a bit
+// mask: bit (1 << packet type), and bit 0 for the will properties. The numbers are
+// written out because esbuild does not fold such expressions. Bits: will 1, CONNECT 2,
+// CONNACK 4, PUBLISH 8, PUBACK..PUBCOMP 0xf0, SUBSCRIBE 0x100, SUBACK 0x200,
+// UNSUBSCRIBE 0x400, UNSUBACK 0x800, DISCONNECT 0x4000, AUTH 0x8000.
+
+const PN = /* @__PURE__ */ ('payloadFormatIndicator messageExpiryInterval contentType responseTopic correlationData ' +
+  'subscriptionIdentifier sessionExpiryInterval assignedClientIdentifier serverKeepAlive authenticationMethod ' +
+  'authenticationData requestProblemInformation willDelayInterval requestResponseInformation responseInformation ' +
+  'serverReference reasonString receiveMaximum topicAliasMaximum topicAlias maximumQoS retainAvailable ' +
+  'userProperties maximumPacketSize wildcardSubscriptionAvailable subscriptionIdentifiersAvailable ' +
+  'sharedSubscriptionAvailable').split(' ');
+/** identifier | wire type | packets << 9, in PN's order (numbers written out: esbuild
+ * does not fold the named constants once a function precedes them) */
+const PI = [
+  0x1201, // 0x01 payloadFormatIndicator: BOOL, mP | mW
+  0x12c2, // 0x02 messageExpiryInterval: U32, mP | mW
+  0x1383, // 0x03 contentType: STR, mP | mW
+  0x1388, // 0x08 responseTopic: STR, mP | mW
+  0x1349, // 0x09 correlationData: BIN, mP | mW
+  0x2110b, // 0x0b subscriptionIdentifier: VINT, mP | mS
+  0x800cd1, // 0x11 sessionExpiryInterval: U32, mC | mCA | mD
+  0x992, // 0x12 assignedClientIdentifier: STR, mCA
+  0x893, // 0x13 serverKeepAlive: U16, mCA
+  0x1000d95, // 0x15 authenticationMethod: STR, mC | mCA | mAU
+  0x1000d56, // 0x16 authenticationData: BIN, mC | mCA | mAU
+  0x417, // 0x17 requestProblemInformation: BOOL, mC
+  0x2d8, // 0x18 willDelayInterval: U32, mW
+  0x419, // 0x19 requestResponseInformation: BOOL, mC
+  0x99a, // 0x1a responseInformation: STR, mCA
+  0x80099c, // 0x1c serverReference: STR, mCA | mD
+  0x195e99f, // 0x1f reasonString: STR, mCA | mACK | mSA | mUA | mD | mAU
+  0xca1, // 0x21 receiveMaximum: U16, mC | mCA
+  0xca2, // 0x22 topicAliasMaximum: U16, mC | mCA
+  0x10a3, // 0x23 topicAlias: U16, mP
+  0x864, // 0x24 maximumQoS: BYTE, mCA
+  0x825, // 0x25 retainAvailable: BOOL, mCA
+  0x19fffe6, // 0x26 userProperties: PAIR, mC | mCA | mP | mW | mACK | mS | mSA | mU | mUA | mD | mAU
+  0xce7, // 0x27 maximumPacketSize: U32, mC | mCA
+  0x828, // 0x28 wildcardSubscriptionAvailable: BOOL, mCA
+  0x829, // 0x29 subscriptionIdentifiersAvailable: BOOL, mCA
+  0x82a, // 0x2a sharedSubscriptionAvailable: BOOL, mCA
+];
+
+/** Table entry i, when packet t (0: will) may carry it; else throws. */
+function pinfo(i: number, t: number): number {
+  const x = PI[i];
+  bad(!((x >> 9) & (1 << t)));
+  return x;
+}
+
+/** Writes the properties of packet t (0: will), in the object's order. An array value repeats the property; userProperties is {name: value | value[]}. */
+function wprops(t: number, o?: Props): void {
+  for (const name in o) {
+    const x = o[name];
+    if (x === undefined) continue;
+    const info = pinfo(PN.indexOf(name), t);
+    const ty = info & 448;
+    const ks = ty === PAIR ? Object.keys(x) : [''];
+    for (let i = 0; i < ks.length; i++) {
+      const vs = ([] as any[]).concat(ty === PAIR ? x[ks[i]] : x);
+      for (let j = 0; j < vs.length; j++) {
+        const y = vs[j];
+        put(info & 63);
+        if (ty === PAIR) str(ks[i]);
+        if (ty === BOOL) put(y ? 1 : 0);
+        else if (ty < VINT) for (let k = ty === U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
+        else if (ty === VINT) vi(y);
+        else if (ty === BIN) bin(typeof y === 'string' ? utf8(y) : y);
+        else str('' + y);
+      }
+    }
+  }
+}
+
+/** Property Length and properties of packet t (0: will). */
+function pr(t: number, o?: Props): void {
+  const b = run(function () {
+    wprops(t, o);
+  });
+  vi(b.length);
+  bytes(b);
+}
+
+/** Reads the Property Length and properties of packet t into p.properties (set when there are any). */
+function rprops(t: number, p: InPacket): void {
+  const n = rvi();
+  const end = Q + n;
+  bad(end > E);
+  const o: Props = {};
+  while (Q < end) {
+    const id = rb();
+    let i = 0;
+    while (i < PI.length && (PI[i] & 63) !== id) i++;
+    const ty = pinfo(i, t) & 448;
+    const name = PN[i];
+    let x: any;
+    if (ty === BOOL) {
+      x = rb();
+      bad(x > 1, 0x82);
+      x = !!x;
+    } else x = ty < VINT ? rn(ty === U32 ? 4 : ty >> 6) : ty === VINT ? rvi() : ty === BIN ? rbin() : rstr();
+    let obj = o;
+    let key = name;
+    if (ty === PAIR) {
+      obj = o[name] || (o[name] = Object.create(null));
+      key = x;
+      x = rstr();
+    } else bad(o[name] !== undefined && id !== 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
+    const w = obj[key];
+    obj[key] = w === undefined ? x : ([] as any[]).concat(w, x);
+  }
+  bad(Q !== end);
+  if (n) p.properties = o;
+}
+
+/**
+ * The MQTT 5 end of PUBACK..PUBCOMP, DISCONNECT and AUTH (packet t): the reason code and
+ * the properties, left out when Success and none (§3.4.2.1, §3.14.2.1, §3.15.2.1); the
+ * Property Length alone is left out when there are no properties (§3.4.2.2.1,
+ * §3.14.2.2.1), except in an AUTH.
+ */
+function tail(t: number, rc?: number, o?: Props): void {
+  const n = run(function () {
+    wprops(t, o);
+  }).length;
+  if (rc || n) {
+    put(rc || 0);
+    if (n || t > 14) pr(t, o);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Encoders
+
+export function encConnect(v: number, c: ConnectFields): Uint8Array {
+  const w = c.will;
+  const u = c.username;
+  const pw = c.password;
+  return pkt(0x10, function () {
+    str('MQTT');
+    put(v);
+    put(
+      (u != null ? 128 : 0) |
+        (pw ? 64 : 0) |
+        (w ? 4 | (w.qos << 3) | (w.retain ? 32 : 0) : 0) |
+        (c.clean ? 2 : 0),
+    );
+    u16(c.keepalive);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(1, c.properties);
+    str(c.clientId);
+    if (w) {
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(0, w.properties);
+      str(w.topic);
+      bin(w.payload);
+    }
+    if (u != null) str(u);
+    if (pw) bin(pw);
+  });
+}
+
+export function encPublish(v: number, topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean, id: number, properties?: Props): Uint8Array {
+  return pkt(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), function () {
+    str(topic);
+    if (qos) u16(id);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(3, properties);
+    bytes(payload);
+  });
+}
+
+/** PUBACK 4, PUBREC 5, PUBREL 6 (flags 0b0010), PUBCOMP 7. MQTT 5: reason code and properties are omitted when 0 / none (spec 3.4.2.1). */
+export function encAck(v: number, type: number, id: number, reasonCode?: number, properties?: Props): Uint8Array {
+  return pkt((type << 4) | (type === 6 ? 2 : 0), function () {
+    u16(id);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) tail(type, reasonCode, properties);
+  });
+}
+
+export function encSubscribe(v: number, id: number, subs: Sub[], properties?: Props): Uint8Array {
+  return pkt(0x82, function () {
+    u16(id);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(8, properties);
+    for (let i = 0; i < subs.length; i++) {
+      const s = subs[i];
+      str(s.topic);
+      // Subscription Options (§3.8.3.1): QoS, No Local, Retain As Published, Retain Handling
+      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? (s.nl ? 4 : 0) | (s.rap ? 8 : 0) | ((s.rh || 0) << 4) : 0));
+    }
+  });
+}
+
+export function encUnsubscribe(v: number, id: number, topics: string[], properties?: Props): Uint8Array {
+  return pkt(0xa2, function () {
+    u16(id);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(10, properties);
+    for (let i = 0; i < topics.length; i++) str(topics[i]);
+  });
+}
+
+/** C0 00 */
+export function encPingreq(): Uint8Array {
+  return new Uint8Array([0xc0, 0]);
+}
+
+/** MQTT 3.1.1: E0 00. MQTT 5: E0 00 when the reason code is 0 and there are no properties. */
+export function encDisconnect(v: number, reasonCode?: number, properties?: Props): Uint8Array {
+  return pkt(0xe0, function () {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) tail(14, reasonCode, properties);
+  });
+}
+
+/** AUTH (MQTT 5 only) */
+export function encAuth(reasonCode: number, properties?: Props): Uint8Array {
+  return pkt(0xf0, function () {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) tail(15, reasonCode, properties);
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Reader: D the packet, Q the cursor, E the end.
+
+let D: Uint8Array;
+let Q = 0;
+let E = 0;
+
+function rb(): number {
+  bad(Q >= E);
+  return D[Q++];
+}
+
+/** A k-byte big-endian integer. */
+function rn(k: number): number {
+  let x = 0;
+  while (k--) x = x * 256 + rb();
+  return x;
+}
+
+/** A Variable Byte Integer: at most 4 bytes, in the fewest bytes [MQTT-1.5.5-1]. */
+function rvi(): number {
+  let x = 0;
+  let m = 1;
+  let d: number;
+  do {
+    bad(m > 2097152);
+    d = rb();
+    x += (d & 127) * m;
+    m *= 128;
+  } while (d > 127);
+  bad(!d && m > 128);
+  return x;
+}
+
+function rbin(): Uint8Array {
+  const n = rn(2);
+  bad(Q + n > E);
+  return D.subarray(Q, (Q += n));
+}
+
+/**
+ * A UTF-8 string (§1.5.4): read leniently, then required to encode back to the same
+ * bytes, which only well-formed UTF-8 without surrogates does (an overlong form, a stray
+ * or missing continuation byte, a surrogate or a value over U+10FFFF all come back
+ * different); and no U+0000.
+ */
+function rstr(): string {
+  const u = rbin();
+  let s = '';
+  for (let i = 0; i < u.length; ) {
+    let c = u[i++];
+    let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+    if (n) c &= 63 >> n;
+    while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
+    bad(!c);
+    s += c > 0xffff ? String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 | (c & 1023)) : String.fromCharCode(c);
+  }
+  const r = utf8(s);
+  bad(r.length !== u.length);
+  for (let i = 0; i < r.length; i++) bad(r[i] !== u[i]);
+  return s;
+}
+
+/** A packet identifier, not 0 [MQTT-2.2.1-3]. */
+function rid(): number {
+  const x = rn(2);
+  bad(!x, 0x82);
+  return x;
+}
+
+const CMD = ',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp,disconnect,auth'.split(',');
+
+/** Total length (fixed header included) of the packet starting at b[pos], or -1 when b[pos..end) does not hold it all yet. Throws (code 0x81) on a Remaining Length over 4 bytes. */
+export function frameLength(b: Uint8Array, pos: number, end: number): number {
+  let n = 0;
+  let i = pos;
+  let m = 1;
+  let d: number;
+  do {
+    bad(m > 2097152);
+    if (++i >= end) return -1;
+    d = b[i];
+    n += (d & 127) * m;
+    m *= 128;
+  } while (d > 127);
+  n += i + 1 - pos;
+  return n > end - pos ? -1 : n;
+}
+
+/**
+ * Decodes one whole packet (b is exactly that packet) that a server sends to a client:
+ * CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP,
+ * DISCONNECT (v5), AUTH (v5). Anything else, or anything malformed, throws an Error with
+ * .code 0x81 (malformed) or 0x82 (protocol error). A PUBLISH payload is a view of b.
+ */
+export function decode(v: number, b: Uint8Array): InPacket {
+  const t = b[0] >> 4;
+  const f = b[0] & 15;
+  D = b;
+  Q = 1;
+  E = b.length;
+  // what a server sends: types 2..7, 9, 11, 13, and in MQTT 5 14 and 15
+  bad(!(((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? 0xeafc : 0x2afc) >> t) & 1), 0x82);
+  // reserved flags: 0b0010 in PUBREL, 0 in the others but PUBLISH [MQTT-2.2.2-1]
+  bad(t !== 3 && f !== (t === 6 ? 2 : 0));
+  bad(rvi() !== E - Q);
+  const p: InPacket = { cmd: CMD[t] as InPacket['cmd'] };
+  let x: number;
+  if (t === 2) {
+    x = rb();
+    bad(x > 1); // Connect Acknowledge Flags bits 7..1 are reserved [MQTT-3.2.2-1]
+    p.sessionPresent = !!x;
+    x = rb();
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) {
+      p.reasonCode = x;
+      rprops(t, p);
+    } else p.returnCode = x;
+  } else if (t === 3) {
+    x = (f >> 1) & 3;
+    bad(x > 2 || (!x && f & 8)); // QoS 3 [MQTT-3.3.1-4]; DUP on QoS 0 [MQTT-3.3.1-2]
+    bad(/[+#]/.test((p.topic = rstr())), 0x82); // no wildcards in a Topic Name [MQTT-3.3.2-2]
+    p.qos = x;
+    p.retain = !!(f & 1);
+    p.dup = !!(f & 8);
+    if (x) p.messageId = rid();
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) rprops(t, p);
+    p.payload = b.subarray(Q, (Q = E));
+  } else if (t !== 13) {
+    // PUBACK..PUBCOMP, SUBACK, UNSUBACK; DISCONNECT, AUTH
+    if (t < 12) p.messageId = rid();
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) {
+      if (t < 8 || t > 13) p.reasonCode = Q < E ? rb() : 0;
+      if (Q < E || (t > 8 && t < 12)) rprops(t, p);
+    }
+    if (t === 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 && t === 11)) {
+      const g: number[] = (p.granted = []);
+      while (Q < E) g.push(D[Q++]);
+    }
+  }
+  bad(Q < E); // the packet is consumed exactly
+  return p;
+}
