@@ -1,0 +1,121 @@
+// CompactClient with a Store: unacknowledged QoS 1/2 messages (and PUBREL state) and
+// QoS 2 receptions awaiting PUBREL survive into a new client on the same store.
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/store';
+import { connected, idOf, payloads } from './harness';
+
+type Any = Record<string, any>;
+
+describe.each([4, 5])('store (MQTT %i)', (v) => {
+  it('unacknowledged QoS 1/2 messages are sent first by a new client, in order, with DUP', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store, clean: false, maxInflight: 2 });
+    a.client.publish('t', '1', { qos: 1 });
+    a.client.publish('t', '2', { qos: 2 });
+    a.client.publish('t', '3', { qos: 1 }); // beyond the window: never sent
+    a.client.publish('t', '4', { qos: 1 });
+    a.last().send({ cmd: 'puback', messageId: 1 });
+    a.client.end(true);
+    a.last().end();
+
+    const b = connected({ protocolVersion: v, store, clean: false, maxInflight: 10 }, { sessionPresent: true });
+    const sent = b.last().sent('publish') as Any[];
+    expect(sent.map((p) => [String(p.payload), p.messageId, p.qos, p.dup])).toEqual([
+      ['2', 2, 2, true],
+      ['3', 3, 1, true],
+      ['4', 4, 1, true],
+    ]);
+  });
+
+  it('a new client queues its own messages after the restored ones, with fresh ids', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store, clean: false });
+    a.client.publish('t', 'old', { qos: 1 });
+    a.client.end(true);
+    a.last().end();
+
+    const b = connected({ protocolVersion: v, store, clean: false });
+    b.client.publish('t', 'new', { qos: 1 });
+    expect(payloads(b.last())).toEqual(['old', 'new']);
+    const ids = b.last().sent('publish').map(idOf);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('a QoS 2 message past PUBREC is restored as PUBREL', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store, clean: false });
+    a.client.publish('t', 'x', { qos: 2 });
+    a.last().send({ cmd: 'pubrec', messageId: 1 });
+    a.client.end(true);
+    a.last().end();
+
+    const b = connected({ protocolVersion: v, store, clean: false }, { sessionPresent: true });
+    expect(b.last().sent('publish')).toHaveLength(0);
+    expect(b.last().sent('pubrel').map(idOf)).toEqual([1]);
+    b.last().send({ cmd: 'pubcomp', messageId: 1 });
+    expect(store.keys('')).toEqual([]);
+  });
+
+  it('acknowledged messages are deleted from the store', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store });
+    a.client.publish('t', '1', { qos: 1 });
+    a.client.publish('t', '2', { qos: 2 });
+    expect(store.keys('')).toHaveLength(2);
+    a.last().send({ cmd: 'puback', messageId: 1 });
+    a.last().send({ cmd: 'pubrec', messageId: 2 });
+    expect(store.keys('')).toHaveLength(1);
+    a.last().send({ cmd: 'pubcomp', messageId: 2 });
+    expect(store.keys('')).toEqual([]);
+  });
+
+  it('QoS 0 messages and subscriptions are not stored', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store });
+    a.client.publish('t', '0');
+    a.client.subscribe('s', { qos: 1 });
+    a.client.end(true);
+    expect(store.keys('')).toEqual([]);
+  });
+
+  it('a message is in the store when publish() returns, before it is sent', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store, maxInflight: 1 });
+    a.client.publish('t', '1', { qos: 1 });
+    a.client.publish('t', '2', { qos: 1 });
+    expect(store.keys('')).toHaveLength(2);
+  });
+
+  for (const id of [1, 12, 300]) {
+    it(`an inbound QoS 2 id (${id}) awaiting PUBREL survives a restart: the repeat is not delivered again`, () => {
+      const store = new MemoryStore();
+      const a = connected({ protocolVersion: v, store, clean: false });
+      a.last().send({ cmd: 'publish', topic: 't', payload: 'once', qos: 2, messageId: id });
+      expect(a.messages).toEqual(['t:once']);
+      a.client.end(true);
+      a.last().end();
+
+      const b = connected({ protocolVersion: v, store, clean: false }, { sessionPresent: true });
+      b.last().send({ cmd: 'publish', topic: 't', payload: 'once', qos: 2, messageId: id, dup: true });
+      expect(b.messages).toEqual([]);
+      expect(b.last().sent('pubrec').map(idOf)).toEqual([id]);
+      b.last().send({ cmd: 'pubrel', messageId: id });
+      const comp = b.last().sent('pubcomp') as Any[];
+      expect(comp.map(idOf)).toEqual([id]);
+      if (v === 5) expect(comp[0].reasonCode ?? 0).toBe(0);
+      expect(store.keys('')).toEqual([]);
+    });
+  }
+
+  it('storePrefix keeps two clients on one store apart', () => {
+    const store = new MemoryStore();
+    const a = connected({ protocolVersion: v, store, storePrefix: 'a' });
+    const b = connected({ protocolVersion: v, store, storePrefix: 'b' });
+    a.client.publish('t', 'from-a', { qos: 1 });
+    b.client.publish('t', 'from-b', { qos: 1 });
+    a.client.end(true);
+    b.client.end(true);
+    const a2 = connected({ protocolVersion: v, store, storePrefix: 'a' }, { sessionPresent: true });
+    expect(payloads(a2.last())).toEqual(['from-a']);
+  });
+});
