@@ -263,6 +263,18 @@ describe('offline queue across a reconnect', () => {
     expect(payloads(r.last())).toEqual(['queued']);
   });
 
+  it('the callback of a QoS 0 message queued offline is called once it is written', () => {
+    const r = rig();
+    const calls: unknown[] = [];
+    r.client.publish('t', 'queued', (e) => calls.push(e));
+    r.last().accept();
+    r.clock.settle();
+    expect(calls).toEqual([]);
+    r.last().connack();
+    r.clock.settle();
+    expect(calls).toEqual([null]);
+  });
+
   it('QoS 0 published while reconnecting goes out on the new connection', () => {
     const r = connected();
     r.last().end();

@@ -11,6 +11,7 @@ import { startAedes, startMosquitto, startProxy, swallowAcks } from '../helpers/
 import type { Broker, Proxy } from '../helpers/brokers';
 import { describeMosquitto, uniqueId, within } from '../integration/suite';
 import { until } from '../helpers/wait';
+import { MemoryStore } from '../../src/store/store';
 
 withEvents(CompactClient.prototype);
 
@@ -172,6 +173,26 @@ function scenarios(version: 4 | 5, broker: () => Broker): void {
     const texts = sub.inbox.filter((m) => m.topic === `${base}/q`).map((m) => m.text);
     expect(texts.filter((t) => t === 'two')).toHaveLength(1); // QoS 2: exactly once
     expect(texts.filter((t) => t === 'one').length).toBeGreaterThanOrEqual(1); // QoS 1: at least once
+  });
+
+  it('a new client on the same store sends what the previous one left unacknowledged', async () => {
+    const base = uniqueId('store');
+    const proxy = await startProxy({ host: broker().host, port: broker().port });
+    proxies.push(proxy);
+    const sub = compact(broker(), v({ clientId: `${base}-sub` }));
+    await subscribe(sub.c, `${base}/q`, 1);
+    const store = new MemoryStore();
+    const first = compact(proxy, v({ clientId: `${base}-d`, store }));
+    await connectedOnce(first.c);
+    proxy.setFilter((direction, type) => !(direction === 'up' && type === 3)); // the broker never sees the PUBLISH
+    first.c.publish(`${base}/q`, 'survivor', { qos: 1 });
+    await end(first.c, true);
+    proxy.setFilter(undefined);
+    const second = compact(broker(), v({ clientId: `${base}-d`, store }));
+    await connectedOnce(second.c);
+    const [m] = await sub.count(1, `${base}/q`);
+    expect(m.text).toBe('survivor');
+    await until(() => store.keys('').length === 0, 'the store emptied by the PUBACK');
   });
 
   it('end() disconnects cleanly: no Last Will, no reconnect', async () => {
