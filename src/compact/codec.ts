@@ -53,16 +53,14 @@ export interface InPacket {
   properties?: Props;
 }
 
-function err(code: number): Error {
-  const e = new Error('MQTT ' + code) as Error & { code: number }; // 129 malformed, 130 protocol error
-  e.name = 'MqttError';
-  e.code = code;
-  return e;
-}
-
-/** Throws code (0x81 when not given) when c is truthy. */
+/** Throws when c is truthy: an MqttError with `code` (0x81 when not given). */
 function bad(c: unknown, code?: number): void {
-  if (c) throw err(code || 0x81);
+  if (c) {
+    const e = new Error('MQTT ' + (code = code || 0x81)) as Error & { code: number }; // 129 malformed, 130 protocol error
+    e.name = 'MqttError';
+    e.code = code;
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------
@@ -122,10 +120,7 @@ function run(f: () => void): Uint8Array {
 
 /** A whole packet: first byte h, Remaining Length, then the body f writes. */
 function pkt(h: number, f: () => void): Uint8Array {
-  B = null;
-  P = 0;
-  f();
-  const n = P;
+  const n = run(f).length; // Espruino frees this first buffer at once (reference counts)
   return run(function () {
     put(h);
     vi(n);
@@ -138,14 +133,12 @@ export function utf8(s: string): Uint8Array {
   return run(function () {
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
-      if (c >> 11 === 27) {
-        // a surrogate: a pair makes one code point, a lone one U+FFFD
-        const d = s.charCodeAt(i + 1); // NaN past the end
-        if (c < 0xdc00 && d >> 10 === 55) {
-          c = (c << 10) + d - 0x35fdc00; // (c - 0xd800) * 1024 + (d - 0xdc00) + 0x10000
-          i++;
-        } else c = 0xfffd;
-      }
+      const d = s.charCodeAt(i + 1); // NaN past the end
+      // a surrogate pair (D800..DBFF, DC00..DFFF) makes one code point, a lone surrogate U+FFFD
+      if (c >> 10 == 54 && d >> 10 == 55) {
+        c = (c << 10) + d - 0x35fdc00; // (c - 0xd800) * 1024 + (d - 0xdc00) + 0x10000
+        i++;
+      } else if (c >> 11 == 27) c = 0xfffd;
       // n continuation bytes of 6 bits each after the lead byte
       let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
       put(n ? (0xff00 >> (n + 1)) | (c >> (6 * n)) : c);
@@ -216,20 +209,17 @@ function wprops(t: number, o?: Props): void {
     if (x === undefined) continue;
     const info = pinfo(PN.indexOf(name), t);
     const ty = info & 448;
-    const ks = ty === PAIR ? Object.keys(x) : [''];
-    for (let i = 0; i < ks.length; i++) {
-      const vs = ([] as any[]).concat(ty === PAIR ? x[ks[i]] : x);
-      for (let j = 0; j < vs.length; j++) {
-        const y = vs[j];
-        put(info & 63);
-        if (ty === PAIR) str(ks[i]);
-        if (ty === BOOL) put(y ? 1 : 0);
-        else if (ty < VINT) for (let k = ty === U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
-        else if (ty === VINT) vi(y);
-        else if (ty === BIN) bin(typeof y === 'string' ? utf8(y) : y);
-        else str('' + y);
-      }
-    }
+    const each = function (k: string, y: any): void {
+      put(info & 63);
+      if (ty === PAIR) str(k);
+      if (ty === BOOL) put(y ? 1 : 0);
+      else if (ty < VINT) for (let k = ty === U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
+      else if (ty === VINT) vi(y);
+      else if (ty === BIN) bin(typeof y === 'string' ? utf8(y) : y);
+      else str('' + y);
+    };
+    if (ty === PAIR) for (const k in x) for (const y of ([] as any[]).concat(x[k])) each(k, y);
+    else for (const y of ([] as any[]).concat(x)) each('', y);
   }
 }
 
@@ -300,12 +290,8 @@ export function encConnect(v: number, c: ConnectFields): Uint8Array {
   return pkt(0x10, function () {
     str('MQTT');
     put(v);
-    put(
-      (u != null ? 128 : 0) |
-        (pw ? 64 : 0) |
-        (w ? 4 | (w.qos << 3) | (w.retain ? 32 : 0) : 0) |
-        (c.clean ? 2 : 0),
-    );
+    // booleans shift as 0 / 1
+    put(((u != null) as any) << 7 | (!!pw as any) << 6 | (w ? 4 | (w.qos << 3) | ((w.retain as any) << 5) : 0) | ((c.clean as any) << 1));
     u16(c.keepalive);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(1, c.properties);
     str(c.clientId);
@@ -320,7 +306,7 @@ export function encConnect(v: number, c: ConnectFields): Uint8Array {
 }
 
 export function encPublish(v: number, topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean, id: number, properties?: Props): Uint8Array {
-  return pkt(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), function () {
+  return pkt(0x30 | ((dup as any) << 3) | (qos << 1) | (retain as any), function () {
     str(topic);
     if (qos) u16(id);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(3, properties);
@@ -340,11 +326,10 @@ export function encSubscribe(v: number, id: number, subs: Sub[], properties?: Pr
   return pkt(0x82, function () {
     u16(id);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(8, properties);
-    for (let i = 0; i < subs.length; i++) {
-      const s = subs[i];
+    for (const s of subs) {
       str(s.topic);
       // Subscription Options (§3.8.3.1): QoS, No Local, Retain As Published, Retain Handling
-      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? (s.nl ? 4 : 0) | (s.rap ? 8 : 0) | ((s.rh || 0) << 4) : 0));
+      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? ((s.nl as any) << 2) | ((s.rap as any) << 3) | ((s.rh as any) << 4) : 0));
     }
   });
 }
@@ -353,7 +338,7 @@ export function encUnsubscribe(v: number, id: number, topics: string[], properti
   return pkt(0xa2, function () {
     u16(id);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(10, properties);
-    for (let i = 0; i < topics.length; i++) str(topics[i]);
+    for (const s of topics) str(s);
   });
 }
 
@@ -431,11 +416,13 @@ function rstr(): string {
     if (n) c &= 63 >> n;
     while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
     bad(!c);
-    s += c > 0xffff ? String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 | (c & 1023)) : String.fromCharCode(c);
+    if (c > 0xffff) {
+      s += String.fromCharCode(0xd7c0 + (c >> 10));
+      c = 0xdc00 | (c & 1023);
+    }
+    s += String.fromCharCode(c);
   }
-  const r = utf8(s);
-  bad(r.length !== u.length);
-  for (let i = 0; i < r.length; i++) bad(r[i] !== u[i]);
+  bad(utf8(s).join() != u.join());
   return s;
 }
 
@@ -450,19 +437,17 @@ const CMD = ',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,p
 
 /** Total length (fixed header included) of the packet starting at b[pos], or -1 when b[pos..end) does not hold it all yet. Throws (code 0x81) on a Remaining Length over 4 bytes. */
 export function frameLength(b: Uint8Array, pos: number, end: number): number {
-  let n = 0;
-  let i = pos;
-  let m = 1;
-  let d: number;
-  do {
-    bad(m > 2097152);
-    if (++i >= end) return -1;
-    d = b[i];
-    n += (d & 127) * m;
-    m *= 128;
-  } while (d > 127);
-  n += i + 1 - pos;
-  return n > end - pos ? -1 : n;
+  // rvi() once the last byte of the Remaining Length is there
+  for (let i = pos + 1; i < end && i < pos + 5; i++)
+    if (b[i] < 128) {
+      D = b;
+      Q = pos + 1;
+      E = end;
+      const n = rvi() + Q - pos;
+      return n > end - pos ? -1 : n;
+    }
+  bad(end - pos > 4);
+  return -1;
 }
 
 /**
@@ -480,14 +465,13 @@ export function decode(v: number, b: Uint8Array): InPacket {
   // what a server sends: types 2..7, 9, 11, 13, and in MQTT 5 14 and 15
   bad(!(((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? 0xeafc : 0x2afc) >> t) & 1), 0x82);
   // reserved flags: 0b0010 in PUBREL, 0 in the others but PUBLISH [MQTT-2.2.2-1]
-  bad(t !== 3 && f !== (t === 6 ? 2 : 0));
-  bad(rvi() !== E - Q);
+  bad(t != 3 && f != (t == 6 ? 2 : 0));
+  bad(rvi() != E - Q);
   const p: InPacket = { cmd: CMD[t] as InPacket['cmd'] };
   let x: number;
   if (t === 2) {
-    x = rb();
+    p.sessionPresent = !!(x = rb());
     bad(x > 1); // Connect Acknowledge Flags bits 7..1 are reserved [MQTT-3.2.2-1]
-    p.sessionPresent = !!x;
     x = rb();
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) {
       p.reasonCode = x;
@@ -499,7 +483,7 @@ export function decode(v: number, b: Uint8Array): InPacket {
     bad(/[+#]/.test((p.topic = rstr())), 0x82); // no wildcards in a Topic Name [MQTT-3.3.2-2]
     p.qos = x;
     p.retain = !!(f & 1);
-    p.dup = !!(f & 8);
+    p.dup = f > 7;
     if (x) p.messageId = rid();
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) rprops(t, p);
     p.payload = b.subarray(Q, (Q = E));
