@@ -15,11 +15,9 @@
 // disconnected, close, error(string)). What the module lacks comes from firmqtt: QoS 1/2
 // are resent until acknowledged (also across connect() calls), the keep-alive notices a
 // dead link, and `will`, `reconnectPeriod` and every firmqtt option may be given too.
-import { MqttClient } from '../../src/client/client';
-import type { SubscriptionGrant } from '../../src/client/client';
-import type { Packet, QoS, ReceivedPublish } from '../../src/codec/packets';
-import { Emitter } from '../../src/util/emitter';
-import type { EventMap } from '../../src/util/emitter';
+import { CompactClient } from '../../src/compact/client';
+import type { CompactOptions } from '../../src/compact/client';
+import type { InPacket } from '../../src/compact/codec';
 import { EspruinoClock } from './clock';
 import { espE } from './espruino';
 import { serialTransport } from './transport';
@@ -44,21 +42,22 @@ export interface CompatMessage {
   retain: number;
 }
 
-export class MQTT extends Emitter<EventMap> {
+/** Espruino's MQTT module object. Events through Espruino's built-in on/emit. */
+export class MQTT {
   server: string;
   port: number;
   client_id: string;
   connected: boolean;
   /** the firmqtt client behind this object, once connect() was called */
-  client: MqttClient | null;
+  client: CompactClient | null;
+  declare emit: (event: string, a?: unknown, b?: unknown) => void;
   private readonly opts: CompatOptions;
 
   constructor(server: string, options?: CompatOptions) {
-    super();
     const o = options === undefined ? {} : options;
     this.server = server;
     this.port = o.port === undefined ? 1883 : o.port;
-    this.client_id = o.client_id === undefined ? (o.clientId === undefined ? uid() : o.clientId) : o.client_id;
+    this.client_id = o.client_id || o.clientId || 'fq' + Math.random().toString(16).slice(2, 10);
     this.connected = false;
     this.client = null;
     this.opts = o;
@@ -66,80 +65,70 @@ export class MQTT extends Emitter<EventMap> {
 
   /** Connects (again); `socket` is an already connected stream to use instead of dialling. */
   connect(socket?: any): void {
-    const c = this.client;
-    if (c !== null && socket === undefined) {
-      c.reconnect();
+    const old = this.client;
+    if (old !== null && socket === undefined) {
+      old.reconnect();
       return;
     }
+    if (old !== null) old.end(true);
     const o = this.opts;
-    const co: CompatOptions = Object.assign({}, o, {
+    const co: CompactOptions = Object.assign({}, o, {
       host: this.server,
       port: this.port,
       clientId: this.client_id,
-      keepalive: o.keep_alive === undefined ? pickNum(o.keepalive, 60) : o.keep_alive,
-      clean: o.clean_session === undefined ? o.clean !== false : o.clean_session,
-      protocolVersion: o.protocol_level === 5 ? 5 : pickNum(o.protocolVersion, 4),
+      keepalive: pick(o.keep_alive, pick(o.keepalive, 60)),
+      clean: pick(o.clean_session, o.clean !== false),
+      protocolVersion: pick(o.protocol_level, pick(o.protocolVersion, 4)),
       // the module never reconnects by itself: sketches call connect() on 'disconnected'
-      reconnectPeriod: pickNum(o.reconnectPeriod, 0),
+      reconnectPeriod: pick(o.reconnectPeriod, 0),
     });
-    if (c !== null) c.end(true);
-    const client = new MqttClient({
+    const c = new CompactClient({
       transport: socket === undefined ? transportFor(co) : serialTransport(socket),
       clock: new EspruinoClock(),
     }, co);
-    this.client = client;
-    client.on('connect', () => {
+    this.client = c;
+    c.on('connect', () => {
       this.connected = true;
       this.emit('connected');
       this.emit('connect');
     });
-    client.on('message', (topic: string, payload: Uint8Array, packet: ReceivedPublish) => {
-      const m: CompatMessage = {
-        topic,
-        message: espE().toString(payload),
-        dup: packet.dup ? 1 : 0,
-        qos: packet.qos,
-        retain: packet.retain ? 1 : 0,
-      };
-      this.emit('publish', m);
-      this.emit('message', topic, m.message);
+    c.on('message', (topic: string, payload: Uint8Array, p: InPacket) => {
+      const message = espE().toString(payload);
+      this.emit('publish', { topic, message, dup: p.dup ? 1 : 0, qos: p.qos, retain: p.retain ? 1 : 0 });
+      this.emit('message', topic, message);
     });
-    client.on('close', () => {
+    c.on('close', () => {
       this.connected = false;
       this.emit('disconnected');
       this.emit('close');
     });
-    client.on('error', (e: Error) => {
-      // the module reports strings; with no listener it is only logged
-      if (this.listenerCount('error') > 0) this.emit('error', e.message);
-    });
+    // the module reports strings
+    c.on('error', (e: Error) => this.emit('error', e.message));
   }
 
   /** opts: {qos, retain} (a number is taken as the QoS). message: a string (binary) or bytes. */
   publish(topic: string, message: any, opts?: any): void {
     const c = this.client;
     if (c === null) return;
-    const o = typeof opts === 'number' ? { qos: opts } : opts === undefined || opts === null ? {} : opts;
-    const qos = (o.qos === undefined ? 0 : o.qos) as QoS;
-    const payload = typeof message === 'string' ? espE().toUint8Array(message)
-      : message instanceof Uint8Array ? message : espE().toUint8Array(String(message));
-    c.publish(topic, payload, { qos, retain: !!o.retain }, (error: Error | null, packet?: Packet) => {
-      if (error !== null || packet === undefined || qos === 0) return;
-      this.emit(qos === 1 ? 'puback' : 'pubcomp', (packet as { messageId: number }).messageId);
-    });
+    const o = typeof opts === 'number' ? { qos: opts } : opts || {};
+    const qos = o.qos || 0;
+    c.publish(topic, typeof message === 'string' ? espE().toUint8Array(message) : message instanceof Uint8Array ? message : String(message),
+      { qos, retain: !!o.retain }, (error: Error | null, ack?: { messageId: number }) => {
+        if (error === null && qos > 0) this.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
+      });
   }
 
   /** topics: a filter, a list, or {filter: qos}; opts: {qos} or a number. */
   subscribe(topics: any, opts?: any): void {
     const c = this.client;
     if (c === null) return;
-    const qos = (typeof opts === 'number' ? opts : opts !== undefined && opts !== null && opts.qos !== undefined ? opts.qos : 0) as QoS;
+    const qos = typeof opts === 'number' ? opts : opts && opts.qos || 0;
     let t = topics;
     if (typeof topics === 'object' && !Array.isArray(topics)) {
       t = {};
       for (const k in topics) t[k] = { qos: topics[k] };
     }
-    c.subscribe(t, { qos }, (error: Error | null, granted?: SubscriptionGrant[]) => {
+    c.subscribe(t, { qos }, (error: Error | null, granted?: { qos: number }[]) => {
       let failed = error !== null;
       if (granted !== undefined) for (let i = 0; i < granted.length; i++) if (granted[i].qos >= 0x80) failed = true;
       this.emit(failed ? 'subscribed_fail' : 'subscribed');
@@ -148,16 +137,17 @@ export class MQTT extends Emitter<EventMap> {
 
   unsubscribe(topic: string | string[]): void {
     const c = this.client;
-    if (c === null) return;
-    c.unsubscribe(topic, (error: Error | null) => {
-      if (error === null) this.emit('unsubscribed');
-    });
+    if (c !== null) {
+      c.unsubscribe(topic, (error: Error | null) => {
+        if (error === null) this.emit('unsubscribed');
+      });
+    }
   }
 
   /** Sends DISCONNECT and closes; no reconnect follows until connect(). */
   disconnect(): void {
     const c = this.client;
-    if (c !== null) c.end(true);
+    if (c !== null) c.end();
   }
 }
 
@@ -166,12 +156,6 @@ export function create(server: string, options?: CompatOptions): MQTT {
   return new MQTT(server, options);
 }
 
-function pickNum(v: number | undefined, d: number): number {
+function pick<T>(v: T | undefined, d: T): T {
   return v === undefined ? d : v;
-}
-
-function uid(): string {
-  let s = '';
-  for (let i = 0; i < 12; i++) s += ((Math.random() * 16) | 0).toString(16);
-  return s;
 }

@@ -1,13 +1,13 @@
-// connect(url | options, options?) for Espruino: the firmqtt (MQTT.js-style) API with
-// Espruino's sockets, clock and (optionally) Storage.
-import { MqttClient } from '../../src/client/client';
-import type { ClientOptions } from '../../src/client/client';
+// connect(url | options, options?) for Espruino: the firmqtt (MQTT.js-style) API, on the
+// compact client, with Espruino's sockets, clock and (optionally) Storage.
+import { CompactClient } from '../../src/compact/client';
+import type { CompactOptions } from '../../src/compact/client';
 import type { TransportFactory } from '../../src/client/transport';
 import { EspruinoClock } from './clock';
 import { netTransport, serialTransport } from './transport';
 import type { SerialOptions } from './transport';
 
-export interface EspruinoClientOptions extends ClientOptions, SerialOptions {
+export interface EspruinoClientOptions extends CompactOptions, SerialOptions {
   /** mqtt | tcp, or mqtts | tls (boards with TLS); default mqtt */
   protocol?: string;
   host?: string;
@@ -71,14 +71,7 @@ export function transportFor(o: EspruinoClientOptions): TransportFactory {
  * clientId, will })`, `connect({ serial: Serial2, baud: 115200 })`. Returns at once;
  * listen for 'connect'. Payloads arrive as Uint8Array (E.toString(payload) for a string).
  */
-export function connect(url: string | EspruinoClientOptions, options?: EspruinoClientOptions): MqttClient {
+export function connect(url: string | EspruinoClientOptions, options?: EspruinoClientOptions): CompactClient {
   const o: EspruinoClientOptions = typeof url === 'string' ? Object.assign(parseUrl(url), options) : Object.assign({}, url, options);
-  const client = new MqttClient({ transport: transportFor(o), clock: new EspruinoClock() }, o);
-  // as MQTT.js: an unheard 'error' must not throw; the client reconnects by itself
-  client.on('error', ignore);
-  return client;
-}
-
-function ignore(): void {
-  // see connect()
+  return new CompactClient({ transport: transportFor(o), clock: new EspruinoClock() }, o);
 }

@@ -1,6 +1,7 @@
-// Espruino transports: `net` / `tls` sockets and `Serial1..n`, behind the Transport
-// contract (src/client/transport.ts). Espruino streams carry binary strings (one char
-// per byte): writes go out as E.toString(bytes), data comes in through E.toUint8Array.
+// Espruino transports for the compact client: `net` / `tls` sockets and Serial ports.
+// Bytes go out as binary strings (E.toString) and come in as strings, one char a byte.
+// Closures rather than classes: on Espruino the code is RAM, and a closure's variables
+// minify to one letter where `this.name` keeps its property name.
 import type { Transport, TransportFactory, TransportHandler } from '../../src/client/transport';
 import { espE, espRequire } from './espruino';
 import type { EspruinoStream } from './espruino';
@@ -16,9 +17,11 @@ export interface NetOptions {
   cert?: string;
 }
 
-/** A TCP (or TLS) connection through Espruino's `net` (`tls`) module. */
-export function netTransport(options: NetOptions): TransportFactory {
-  return () => new SocketTransport(options);
+export interface SerialOptions {
+  /** baud rate; default 115200 */
+  baud?: number;
+  /** options for Serial.setup(): rx, tx pins, ... */
+  setup?: any;
 }
 
 /** Hands `fn` to the event loop: the contract forbids callbacks from inside open(). */
@@ -26,122 +29,83 @@ function later(fn: () => void): void {
   setTimeout(fn, 0);
 }
 
-class SocketTransport implements Transport {
-  private readonly options: NetOptions;
-  private socket: EspruinoStream | null;
-  private handler: TransportHandler | null;
-  private failure: Error | null;
-  private done: boolean;
-  /** close() was called (perhaps before the socket was dialled) */
-  private closing: boolean;
-  /** TLS: bytes written since the last timer, as a binary string */
-  private pending: string;
-  private flushing: boolean;
-  private readonly sendPending: () => void;
-
-  constructor(options: NetOptions) {
-    this.options = options;
-    this.socket = null;
-    this.handler = null;
-    this.failure = null;
-    this.done = false;
-    this.closing = false;
-    this.pending = '';
-    this.flushing = false;
-    this.sendPending = this.sendPendingNow.bind(this);
-  }
-
-  open(handler: TransportHandler): void {
-    this.handler = handler;
-    // Espruino 2v29 (Linux build, measured) fails an internal assertion, ASSERT(net) in
-    // network.c, when a TLS socket is dialled or written from inside another socket's
-    // callback (publish() from an HTTP handler, say): TLS dials, writes and ends go out
-    // from a timer instead (see flush()).
-    if (this.options.tls) later(() => this.dial(handler));
-    else this.dial(handler);
-  }
-
-  private dial(handler: TransportHandler): void {
-    if (this.done) return;
-    if (this.closing) {
-      this.finish();
-      return;
-    }
-    const o = this.options;
-    const onOpen = () => {
-      if (!this.done) handler.onOpen();
-    };
-    try {
-      const socket: EspruinoStream = o.tls
-        ? espRequire('tls').connect({ host: o.host, port: o.port, ca: o.ca, key: o.key, cert: o.cert }, onOpen)
-        : espRequire('net').connect({ host: o.host, port: o.port }, onOpen);
-      this.socket = socket;
-      socket.on('data', (s: string) => {
-        if (!this.done) handler.onData(espE().toUint8Array(s));
-      });
-      socket.on('error', (e: any) => {
-        if (this.failure === null) this.failure = toError(e);
-      });
-      socket.on('close', () => this.finish());
-    } catch (e) {
-      // the Linux build connects synchronously and throws when refused
-      this.failure = toError(e);
-      later(() => this.finish());
-    }
-  }
-
-  private finish(): void {
-    if (this.done) return;
-    this.done = true;
-    this.socket = null;
-    const h = this.handler;
-    if (h !== null) h.onClose(this.failure);
-  }
-
-  write(bytes: Uint8Array): boolean {
-    const s = this.socket;
-    if (s === null || this.done) return true;
-    if (this.options.tls) this.pending += espE().toString(bytes);
-    else s.write(espE().toString(bytes));
-    return true;
-  }
-
-  /** Plain sockets: Espruino sends from its own buffer at the next idle. TLS: see open(). */
-  flush(): void {
-    if (this.pending !== '' && !this.flushing) {
-      this.flushing = true;
-      later(this.sendPending);
-    }
-  }
-
-  close(): void {
-    this.closing = true;
-    if (this.options.tls) {
-      later(this.sendPending);
-      return;
-    }
-    const s = this.socket;
-    if (s !== null && s.end !== undefined) s.end();
-  }
-
-  /** TLS: writes what is pending, and ends the socket once close() was called. */
-  private sendPendingNow(): void {
-    this.flushing = false;
-    const s = this.socket;
-    if (s === null || this.done) return;
-    if (this.pending !== '') {
-      s.write(this.pending);
-      this.pending = '';
-    }
-    if (this.closing && s.end !== undefined) s.end();
-  }
+function toError(e: any): Error {
+  return e instanceof Error ? e : new Error(e !== undefined && e !== null && e.message !== undefined ? e.message : String(e));
 }
 
-export interface SerialOptions {
-  /** baud rate; default 115200 */
-  baud?: number;
-  /** options for Serial.setup(): rx, tx pins, ... */
-  setup?: any;
+/**
+ * A TCP (or TLS) connection through Espruino's `net` (`tls`) module. TLS dials, writes
+ * and ends from a timer: Espruino 2v29 asserts (ASSERT(net)) on TLS socket calls made
+ * inside another socket's callback, which is where the client writes from.
+ */
+export function netTransport(o: NetOptions): TransportFactory {
+  return (): Transport => {
+    const tls = !!o.tls;
+    let h: TransportHandler;
+    let socket: EspruinoStream | null = null;
+    let failure: Error | null = null;
+    let done = false;
+    let closing = false;
+    /** TLS: bytes written since the last timer, as a binary string */
+    let pending = '';
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket = null;
+      h.onClose(failure);
+    };
+    const send = () => {
+      const s = socket;
+      if (s === null || done) return;
+      if (pending !== '') s.write(pending);
+      pending = '';
+      if (closing && s.end !== undefined) s.end();
+    };
+    const dial = () => {
+      if (done) return;
+      if (closing) return finish();
+      const opened = () => {
+        if (!done) h.onOpen();
+      };
+      try {
+        const s: EspruinoStream = espRequire(tls ? 'tls' : 'net').connect(tls ? { host: o.host, port: o.port, ca: o.ca, key: o.key, cert: o.cert } : { host: o.host, port: o.port }, opened);
+        socket = s;
+        s.on('data', (d: string) => {
+          if (!done) h.onData(espE().toUint8Array(d));
+        });
+        s.on('error', (e: any) => {
+          if (failure === null) failure = toError(e);
+        });
+        s.on('close', finish);
+      } catch (e) {
+        failure = toError(e);
+        later(finish);
+      }
+    };
+    return {
+      open(handler) {
+        h = handler;
+        if (tls) later(dial);
+        else dial();
+      },
+      write(bytes) {
+        const s = socket;
+        if (s !== null && !done) {
+          if (tls) pending += espE().toString(bytes);
+          else s.write(espE().toString(bytes));
+        }
+        return true;
+      },
+      flush() {
+        if (pending !== '') later(send);
+      },
+      close() {
+        closing = true;
+        if (tls) later(send);
+        else if (socket !== null && socket.end !== undefined) socket.end();
+      },
+    };
+  };
 }
 
 /**
@@ -151,56 +115,34 @@ export interface SerialOptions {
  */
 export function serialTransport(serial: any, options?: SerialOptions): TransportFactory {
   const o = options === undefined ? {} : options;
-  return () => new SerialTransport(serial, o);
-}
-
-class SerialTransport implements Transport {
-  private readonly serial: any;
-  private readonly options: SerialOptions;
-  private handler: TransportHandler | null;
-  private done: boolean;
-
-  constructor(serial: any, options: SerialOptions) {
-    this.serial = serial;
-    this.options = options;
-    this.handler = null;
-    this.done = false;
-  }
-
-  open(handler: TransportHandler): void {
-    this.handler = handler;
-    const o = this.options;
-    if (this.serial.setup) this.serial.setup(o.baud === undefined ? 115200 : o.baud, o.setup);
-    this.serial.removeAllListeners('data');
-    this.serial.on('data', (s: string) => {
-      if (!this.done) handler.onData(espE().toUint8Array(s));
-    });
-    later(() => {
-      if (!this.done) handler.onOpen();
-    });
-  }
-
-  write(bytes: Uint8Array): boolean {
-    if (!this.done) this.serial.write(espE().toString(bytes));
-    return true;
-  }
-
-  flush(): void {
-    // nothing batched
-  }
-
-  close(): void {
-    if (this.done) return;
-    this.done = true;
-    this.serial.removeAllListeners('data');
-    const h = this.handler;
-    if (h !== null) later(() => h.onClose(null));
-  }
-}
-
-function toError(e: any): Error {
-  if (e instanceof Error) return e;
-  const err = new Error(e !== undefined && e !== null && e.message !== undefined ? e.message : String(e));
-  if (e !== undefined && e !== null && e.code !== undefined) (err as any).code = e.code;
-  return err;
+  return (): Transport => {
+    let h: TransportHandler;
+    let done = false;
+    return {
+      open(handler) {
+        h = handler;
+        if (serial.setup) serial.setup(o.baud === undefined ? 115200 : o.baud, o.setup);
+        serial.removeAllListeners('data');
+        serial.on('data', (s: string) => {
+          if (!done) h.onData(espE().toUint8Array(s));
+        });
+        later(() => {
+          if (!done) h.onOpen();
+        });
+      },
+      write(bytes) {
+        if (!done) serial.write(espE().toString(bytes));
+        return true;
+      },
+      flush() {
+        // Espruino sends from its own buffer
+      },
+      close() {
+        if (done) return;
+        done = true;
+        serial.removeAllListeners('data');
+        later(() => h.onClose(null));
+      },
+    };
+  };
 }

@@ -39,6 +39,7 @@ function startFirmqtt(fq, o, report) {
   var c = fq.connect(options);
   c.on('connect', function () { report({ ev: 'connect' }); });
   c.on('close', function () { report({ ev: 'close' }); });
+  c.on('error', function (e) { report({ ev: 'error', error: String(e.message || e) + ' code ' + e.code }); });
   c.on('message', function (topic, payload, packet) {
     report({ ev: 'message', topic: topic, payload: fqText(payload), qos: packet.qos, retain: !!packet.retain });
   });
