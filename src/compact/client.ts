@@ -177,7 +177,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 function create(platform: Platform, options?: CompactOptions): CompactClient {
-  const o: CompactOptions = options === undefined ? {} : options;
+  // a copy: the client id it gets (or the server assigns) is not written into the caller's object
+  const o: CompactOptions = Object.assign({}, options);
   const v = pick(o.protocolVersion, 4);
   // MQTT 5 branches test the flag written out (src/flags.d.ts): esbuild folds it there and
   // the lite build drops the branch; a variable holding it would stay. Properties are
@@ -217,6 +218,8 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
   /** callbacks waiting for the next timer (never called from inside the call that caused them) */
   let due: (() => void)[] = [];
   let endCb: (() => void) | undefined;
+  /** the current connection failed (protocol error): what it still delivers is ignored */
+  let failed = false;
 
   const now = () => clock.now();
   const emit = (event: string, a?: unknown, b?: unknown, c?: unknown) => self.emit(event, a, b, c);
@@ -281,8 +284,9 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       if (e.sent) continue;
       const b = e.bytes;
       const type = b[0] >> 4;
-      if (type === PUBLISH && e.qos > 0) {
-        if (n >= window) break;
+      if (e.qos > 0) {
+        // a QoS 2 message at PUBREL holds its slot until PUBCOMP
+        if (type === PUBLISH && n >= window) break;
         n++;
       }
       e.sent = true;
@@ -290,7 +294,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       if (type === PUBLISH && e.qos === 0) {
         out.splice(i--, 1);
         later(e.cb, null);
-      } else if (type === PUBLISH) b[0] |= 8; // DUP from now on: a resend after a reconnect
+      }
     }
     (self as { inflightCount: number }).inflightCount = n;
   }
@@ -301,13 +305,14 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     const t = platform.transport();
     transport = t;
     rx = null;
+    failed = false;
     deadline = now() + pick(o.connectTimeout, 30000);
     t.open({
       onOpen: () => {
         if (transport === t) opened();
       },
       onData: (bytes) => {
-        if (transport === t) received(bytes);
+        if (transport === t && !failed) received(bytes);
       },
       onDrain: () => undefined,
       onClose: (error) => {
@@ -335,7 +340,11 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     transport = null;
     self.connected = false;
     deadline = -1;
-    for (let i = 0; i < out.length; i++) out[i].sent = false;
+    for (let i = 0; i < out.length; i++) {
+      // what was sent goes again with DUP; marked now that no transport holds the bytes
+      if (out[i].sent && out[i].bytes[0] >> 4 === PUBLISH) out[i].bytes[0] |= 8;
+      out[i].sent = false;
+    }
     (self as { inflightCount: number }).inflightCount = 0;
     if (error !== null) emit('error', error);
     emit('close');
@@ -359,12 +368,13 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     const cb = endCb;
     endCb = undefined;
     emit('end');
-    if (cb !== undefined) cb();
+    later(cb, null);
   }
 
   /** Protocol failure: MQTT 5 tells the server why, then the connection is closed. */
   function fail(error: Error & { code?: number }): void {
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5 && self.connected) write(encDisconnect(v, error.code));
+    failed = true;
     emit('error', error);
     if (transport !== null) transport.close();
   }
@@ -424,11 +434,11 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       case 'publish': return message(p);
       case 'pingresp':
         deadline = -1;
-        return;
+        return arm();
       case 'pubrel': {
         const known = inbound[id] !== undefined;
         delete inbound[id];
-        unstore(prefix + 'i' + id);
+        unstore(prefix + 'i' + id.toString(36));
         write(encAck(v, 7, id, known ? 0 : 0x92));
         return;
       }
@@ -455,9 +465,16 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       receiveMax = pick(props.receiveMaximum, 65535);
       maxPacket = pick(props.maximumPacketSize, UNLIMITED);
       maxQos = pick(props.maximumQoS, 2);
-      retainOk = props.retainAvailable !== 0;
+      retainOk = !!pick(props.retainAvailable, 1);
       if (props.serverKeepAlive !== undefined) keepaliveMs = props.serverKeepAlive * 1000;
       if (props.assignedClientIdentifier !== undefined) o.clientId = props.assignedClientIdentifier;
+    }
+    if (!p.sessionPresent) {
+      // the server kept no QoS 2 state: ids awaiting PUBREL are free again
+      for (const id in inbound) {
+        delete inbound[id];
+        unstore(prefix + 'i' + (+id).toString(36));
+      }
     }
     if (!p.sessionPresent && o.resubscribe !== false) {
       const filters: Sub[] = [];
@@ -469,6 +486,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       }
     }
     pump();
+    arm();
     emit('connect', p);
   }
 
@@ -476,6 +494,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5) {
       const alias = p.properties !== undefined ? p.properties.topicAlias : undefined;
       if (alias !== undefined) {
+        if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(0x94, 'topic alias ' + alias);
         if (p.topic === '') p.topic = aliases[alias];
         else aliases[alias] = p.topic as string;
         if (p.topic === undefined) throw mqttError(0x82, 'unknown topic alias');
@@ -488,7 +507,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
       const again = inbound[id] !== undefined;
       if (!again) {
         inbound[id] = 1;
-        keep(prefix + 'i' + id, new Uint8Array(0));
+        keep(prefix + 'i' + id.toString(36), new Uint8Array(0));
       }
       write(encAck(v, 5, id));
       if (again) return;
