@@ -13,6 +13,8 @@
 // - Keys are short ASCII strings (at most 28 characters, Espruino Storage's limit).
 // - Methods may throw (flash full, I/O error); the session reports the error to the
 //   caller of the operation that needed the write and keeps no half-made state.
+import { defineDelete } from './define-delete';
+
 export interface Store {
   get(key: string): Uint8Array | undefined;
   set(key: string, value: Uint8Array): void;
@@ -40,14 +42,6 @@ export class MemoryStore implements Store {
     for (const k in this.data) if (k.indexOf(prefix) === 0) out.push(k);
     return out;
   }
-}
-
-/**
- * Gives a Store class its `delete` method. A class body cannot declare it on Espruino
- * (a reserved word as a method name: SyntaxError), a prototype assignment can.
- */
-export function defineDelete<T>(cls: { prototype: T }, fn: (this: T, key: string) => void): void {
-  (cls.prototype as unknown as { [k: string]: unknown })['delete'] = fn;
 }
 
 defineDelete(MemoryStore, function (this: MemoryStore, key: string): void {

@@ -2,7 +2,7 @@
 // survive a reset. Names are the session's keys (at most 28 characters: keep
 // storePrefix short). Storage cannot hold a zero-length file and the session stores
 // empty values (QoS 2 ids awaiting PUBREL), so each file is one marker byte + the value.
-import { defineDelete } from '../../src/store/store';
+import { defineDelete } from '../../src/store/define-delete';
 import type { Store } from '../../src/store/store';
 import { espE, espRequire } from './espruino';
 

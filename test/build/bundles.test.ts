@@ -1,5 +1,5 @@
-// build.mjs's device bundles: the Espruino module format, the lite stand-ins, compiled-out
-// error texts, shortened internal names, and the size table.
+// build.mjs's device bundles: the Espruino module format, the lite build (FIRMQTT_LITE),
+// compiled-out error texts, shortened internal names, and the size table.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle, espruinoExports, internalNames, stripMessages } from '../../build.mjs';
@@ -21,14 +21,16 @@ describe('Espruino bundles', () => {
   it('load as an Espruino module and export the device API only', async () => {
     const full = await buildBundle(spec('espruino'));
     const m = loadEspruinoModule(full.minCode);
-    expect(Object.keys(m).sort()).toEqual(['EspruinoClock', 'MQTT', 'MemoryStore', 'MqttClient', 'StorageStore', 'connect', 'create', 'netTransport', 'parseUrl', 'serialTransport']);
-    expect(full.minCode).not.toMatch(/Object\.defineProperty|__export|\bRouter\b/);
+    expect(Object.keys(m).sort()).toEqual(['EspruinoClock', 'MQTT', 'MqttClient', 'StorageStore', 'connect', 'create', 'netTransport', 'parseUrl', 'serialTransport']);
+    // the compact core only: no router, no main session or codec
+    expect(full.minCode).not.toMatch(/Object\.defineProperty|__export|\bRouter\b|maxQueuedBytes|MemoryStore/);
   });
 
   it('the lite bundle is the full one without MQTT 5 (smaller, refuses protocolVersion 5)', async () => {
     const full = await buildBundle(spec('espruino'));
     const lite = await buildBundle(spec('espruino-lite'));
-    expect(lite.minified).toBeLessThan(full.minified - 5000);
+    expect(lite.minified).toBeLessThan(full.minified - 2000);
+    expect(lite.minCode).not.toMatch(/sessionExpiryInterval|receiveMaximum|topicAlias/);
     const m = loadEspruinoModule(lite.minCode) as { MqttClient: new (p: unknown, o: unknown) => unknown };
     const platform = { transport: () => ({ open() {}, write: () => true, flush() {}, close() {} }), clock: { now: () => 0, setTimer() {}, clearTimer() {} } };
     let error: { code?: number; message: string } | null = null;
@@ -37,9 +39,9 @@ describe('Espruino bundles', () => {
     } catch (e) {
       error = e as { code?: number; message: string };
     }
-    // the text is compiled out ("session/session:<line>"); the MQTT code stays
-    expect(error?.code).toBe(0x82);
-    expect(error?.message).toMatch(/^session\/session:\d+$/);
+    // 0x84 Unsupported Protocol Version; the compact core keeps its short texts
+    expect(error?.code).toBe(0x84);
+    expect(error?.message).toBe('protocolVersion 5 unsupported');
   });
 
   it('compile error texts out to file:line and keep the codes', () => {
