@@ -22,6 +22,9 @@ const BIN = 320;
 // 384: UTF-8 string
 const PAIR = 448;
 
+/** Espruino's global, absent elsewhere. */
+declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
+
 export type Props = { [name: string]: any };
 export interface WillFields { topic: string; payload: Uint8Array; qos: number; retain: boolean; properties?: Props }
 export interface ConnectFields { clientId: string; keepalive: number; clean: boolean; username?: string; password?: Uint8Array; will?: WillFields; properties?: Props }
@@ -128,21 +131,31 @@ function pkt(h: number, f: () => void): Uint8Array {
   });
 }
 
-/** UTF-8 bytes of a JS string (lone surrogates -> U+FFFD) */
+/** Writes code point c as UTF-8; a surrogate or a value over U+10FFFF as U+FFFD. */
+function wcp(c: number): void {
+  if (c >> 11 == 27 || c > 0x10ffff) c = 0xfffd;
+  // n continuation bytes of 6 bits each after the lead byte
+  let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+  put(n ? (0xff00 >> (n + 1)) | (c >> (6 * n)) : c);
+  while (n--) put(((c >> (6 * n)) & 63) | 128);
+}
+
+/**
+ * UTF-8 bytes of a JS string (lone surrogates -> U+FFFD). On Espruino a string is bytes
+ * (or, on a Unicode build, flagged UTF-8), which E.toUint8Array gives as they are.
+ */
 export function utf8(s: string): Uint8Array {
+  if (typeof E != 'undefined') return E.toUint8Array(s);
   return run(function () {
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
       const d = s.charCodeAt(i + 1); // NaN past the end
-      // a surrogate pair (D800..DBFF, DC00..DFFF) makes one code point, a lone surrogate U+FFFD
+      // a surrogate pair (D800..DBFF, DC00..DFFF) makes one code point
       if (c >> 10 == 54 && d >> 10 == 55) {
         c = (c << 10) + d - 0x35fdc00; // (c - 0xd800) * 1024 + (d - 0xdc00) + 0x10000
         i++;
-      } else if (c >> 11 == 27) c = 0xfffd;
-      // n continuation bytes of 6 bits each after the lead byte
-      let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-      put(n ? (0xff00 >> (n + 1)) | (c >> (6 * n)) : c);
-      while (n--) put(((c >> (6 * n)) & 63) | 128);
+      }
+      wcp(c);
     }
   });
 }
@@ -206,19 +219,19 @@ function pinfo(i: number, t: number): number {
 function wprops(t: number, o?: Props): void {
   for (const name in o) {
     const x = o[name];
-    if (x === undefined) continue;
+    if (x == null) continue;
     const info = pinfo(PN.indexOf(name), t);
     const ty = info & 448;
     const each = function (k: string, y: any): void {
       put(info & 63);
-      if (ty === PAIR) str(k);
-      if (ty === BOOL) put(y ? 1 : 0);
-      else if (ty < VINT) for (let k = ty === U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
-      else if (ty === VINT) vi(y);
-      else if (ty === BIN) bin(typeof y === 'string' ? utf8(y) : y);
+      if (ty == PAIR) str(k);
+      if (ty == BOOL) put(y ? 1 : 0);
+      else if (ty < VINT) for (let k = ty == U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
+      else if (ty == VINT) vi(y);
+      else if (ty == BIN) bin(typeof y === 'string' ? utf8(y) : y);
       else str('' + y);
     };
-    if (ty === PAIR) for (const k in x) for (const y of ([] as any[]).concat(x[k])) each(k, y);
+    if (ty == PAIR) for (const k in x) for (const y of ([] as any[]).concat(x[k])) each(k, y);
     else for (const y of ([] as any[]).concat(x)) each('', y);
   }
 }
@@ -236,7 +249,7 @@ function pr(t: number, o?: Props): void {
 function rprops(t: number, p: InPacket): void {
   const n = rvi();
   const end = Q + n;
-  bad(end > E);
+  bad(end > END);
   const o: Props = {};
   while (Q < end) {
     const id = rb();
@@ -245,20 +258,20 @@ function rprops(t: number, p: InPacket): void {
     const ty = pinfo(i, t) & 448;
     const name = PN[i];
     let x: any;
-    if (ty === BOOL) {
+    if (ty == BOOL) {
       x = rb();
       bad(x > 1, 0x82);
       x = !!x;
-    } else x = ty < VINT ? rn(ty === U32 ? 4 : ty >> 6) : ty === VINT ? rvi() : ty === BIN ? rbin() : rstr();
+    } else x = ty < VINT ? rn(ty == U32 ? 4 : ty >> 6) : ty == VINT ? rvi() : ty == BIN ? rbin() : rstr();
     let obj = o;
     let key = name;
-    if (ty === PAIR) {
+    if (ty == PAIR) {
       obj = o[name] || (o[name] = Object.create(null));
       key = x;
       x = rstr();
-    } else bad(o[name] !== undefined && id !== 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
+    } else bad(o[name] != null && id != 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
     const w = obj[key];
-    obj[key] = w === undefined ? x : ([] as any[]).concat(w, x);
+    obj[key] = w == null ? x : ([] as any[]).concat(w, x);
   }
   bad(Q !== end);
   if (n) p.properties = o;
@@ -293,10 +306,10 @@ export function encConnect(v: number, c: ConnectFields): Uint8Array {
     // booleans shift as 0 / 1
     put(((u != null) as any) << 7 | (!!pw as any) << 6 | (w ? 4 | (w.qos << 3) | ((w.retain as any) << 5) : 0) | ((c.clean as any) << 1));
     u16(c.keepalive);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(1, c.properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) pr(1, c.properties);
     str(c.clientId);
     if (w) {
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(0, w.properties);
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) pr(0, w.properties);
       str(w.topic);
       bin(w.payload);
     }
@@ -309,27 +322,27 @@ export function encPublish(v: number, topic: string, payload: Uint8Array, qos: n
   return pkt(0x30 | ((dup as any) << 3) | (qos << 1) | (retain as any), function () {
     str(topic);
     if (qos) u16(id);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(3, properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) pr(3, properties);
     bytes(payload);
   });
 }
 
 /** PUBACK 4, PUBREC 5, PUBREL 6 (flags 0b0010), PUBCOMP 7. MQTT 5: reason code and properties are omitted when 0 / none (spec 3.4.2.1). */
 export function encAck(v: number, type: number, id: number, reasonCode?: number, properties?: Props): Uint8Array {
-  return pkt((type << 4) | (type === 6 ? 2 : 0), function () {
+  return pkt((type << 4) | (type == 6 ? 2 : 0), function () {
     u16(id);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) tail(type, reasonCode, properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) tail(type, reasonCode, properties);
   });
 }
 
 export function encSubscribe(v: number, id: number, subs: Sub[], properties?: Props): Uint8Array {
   return pkt(0x82, function () {
     u16(id);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(8, properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) pr(8, properties);
     for (const s of subs) {
       str(s.topic);
       // Subscription Options (§3.8.3.1): QoS, No Local, Retain As Published, Retain Handling
-      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? ((s.nl as any) << 2) | ((s.rap as any) << 3) | ((s.rh as any) << 4) : 0));
+      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 ? ((s.nl as any) << 2) | ((s.rap as any) << 3) | ((s.rh as any) << 4) : 0));
     }
   });
 }
@@ -337,7 +350,7 @@ export function encSubscribe(v: number, id: number, subs: Sub[], properties?: Pr
 export function encUnsubscribe(v: number, id: number, topics: string[], properties?: Props): Uint8Array {
   return pkt(0xa2, function () {
     u16(id);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) pr(10, properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) pr(10, properties);
     for (const s of topics) str(s);
   });
 }
@@ -350,7 +363,7 @@ export function encPingreq(): Uint8Array {
 /** MQTT 3.1.1: E0 00. MQTT 5: E0 00 when the reason code is 0 and there are no properties. */
 export function encDisconnect(v: number, reasonCode?: number, properties?: Props): Uint8Array {
   return pkt(0xe0, function () {
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) tail(14, reasonCode, properties);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) tail(14, reasonCode, properties);
   });
 }
 
@@ -362,14 +375,14 @@ export function encAuth(reasonCode: number, properties?: Props): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------
-// Reader: D the packet, Q the cursor, E the end.
+// Reader: D the packet, Q the cursor, END the end.
 
 let D: Uint8Array;
 let Q = 0;
-let E = 0;
+let END = 0;
 
 function rb(): number {
-  bad(Q >= E);
+  bad(Q >= END);
   return D[Q++];
 }
 
@@ -397,33 +410,38 @@ function rvi(): number {
 
 function rbin(): Uint8Array {
   const n = rn(2);
-  bad(Q + n > E);
+  bad(Q + n > END);
   return D.subarray(Q, (Q += n));
 }
 
 /**
- * A UTF-8 string (§1.5.4): read leniently, then required to encode back to the same
- * bytes, which only well-formed UTF-8 without surrogates does (an overlong form, a stray
- * or missing continuation byte, a surrogate or a value over U+10FFFF all come back
- * different); and no U+0000.
+ * A UTF-8 string (§1.5.4): read leniently into code points, which must encode back to
+ * the same bytes: only well-formed UTF-8 without surrogates does (an overlong form, a
+ * stray or missing continuation byte, a surrogate or a value over U+10FFFF all come back
+ * different); and no U+0000. On Espruino, whose String.fromCharCode keeps 8 bits, the
+ * string is the bytes as they are, one character each (as src/codec gives it there).
  */
 function rstr(): string {
   const u = rbin();
   let s = '';
-  for (let i = 0; i < u.length; ) {
-    let c = u[i++];
-    let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-    if (n) c &= 63 >> n;
-    while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
-    bad(!c);
-    if (c > 0xffff) {
-      s += String.fromCharCode(0xd7c0 + (c >> 10));
-      c = 0xdc00 | (c & 1023);
+  const back = run(function () {
+    s = '';
+    for (let i = 0; i < u.length; ) {
+      let c = u[i++];
+      let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+      if (n) c &= 63 >> n;
+      while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
+      bad(!c);
+      wcp(c);
+      if (c > 0xffff) {
+        s += String.fromCharCode(0xd7c0 + (c >> 10));
+        c = 0xdc00 | (c & 1023);
+      }
+      s += String.fromCharCode(c);
     }
-    s += String.fromCharCode(c);
-  }
-  bad(utf8(s).join() != u.join());
-  return s;
+  });
+  bad(back.join() != u.join());
+  return typeof E != 'undefined' ? E.toString(u) : s;
 }
 
 /** A packet identifier, not 0 [MQTT-2.2.1-3]. */
@@ -442,7 +460,7 @@ export function frameLength(b: Uint8Array, pos: number, end: number): number {
     if (b[i] < 128) {
       D = b;
       Q = pos + 1;
-      E = end;
+      END = end;
       const n = rvi() + Q - pos;
       return n > end - pos ? -1 : n;
     }
@@ -461,23 +479,23 @@ export function decode(v: number, b: Uint8Array): InPacket {
   const f = b[0] & 15;
   D = b;
   Q = 1;
-  E = b.length;
+  END = b.length;
   // what a server sends: types 2..7, 9, 11, 13, and in MQTT 5 14 and 15
-  bad(!(((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 ? 0xeafc : 0x2afc) >> t) & 1), 0x82);
+  bad(!(((!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 ? 0xeafc : 0x2afc) >> t) & 1), 0x82);
   // reserved flags: 0b0010 in PUBREL, 0 in the others but PUBLISH [MQTT-2.2.2-1]
   bad(t != 3 && f != (t == 6 ? 2 : 0));
-  bad(rvi() != E - Q);
+  bad(rvi() != END - Q);
   const p: InPacket = { cmd: CMD[t] as InPacket['cmd'] };
   let x: number;
-  if (t === 2) {
+  if (t == 2) {
     p.sessionPresent = !!(x = rb());
     bad(x > 1); // Connect Acknowledge Flags bits 7..1 are reserved [MQTT-3.2.2-1]
     x = rb();
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) {
       p.reasonCode = x;
       rprops(t, p);
     } else p.returnCode = x;
-  } else if (t === 3) {
+  } else if (t == 3) {
     x = (f >> 1) & 3;
     bad(x > 2 || (!x && f & 8)); // QoS 3 [MQTT-3.3.1-4]; DUP on QoS 0 [MQTT-3.3.1-2]
     bad(/[+#]/.test((p.topic = rstr())), 0x82); // no wildcards in a Topic Name [MQTT-3.3.2-2]
@@ -485,20 +503,20 @@ export function decode(v: number, b: Uint8Array): InPacket {
     p.retain = !!(f & 1);
     p.dup = f > 7;
     if (x) p.messageId = rid();
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) rprops(t, p);
-    p.payload = b.subarray(Q, (Q = E));
-  } else if (t !== 13) {
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) rprops(t, p);
+    p.payload = b.subarray(Q, (Q = END));
+  } else if (t != 13) {
     // PUBACK..PUBCOMP, SUBACK, UNSUBACK; DISCONNECT, AUTH
     if (t < 12) p.messageId = rid();
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5) {
-      if (t < 8 || t > 13) p.reasonCode = Q < E ? rb() : 0;
-      if (Q < E || (t > 8 && t < 12)) rprops(t, p);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) {
+      if (t < 8 || t > 13) p.reasonCode = Q < END ? rb() : 0;
+      if (Q < END || (t > 8 && t < 12)) rprops(t, p);
     }
-    if (t === 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 && t === 11)) {
+    if (t == 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 && t == 11)) {
       const g: number[] = (p.granted = []);
-      while (Q < E) g.push(D[Q++]);
+      while (Q < END) g.push(D[Q++]);
     }
   }
-  bad(Q < E); // the packet is consumed exactly
+  bad(Q < END); // the packet is consumed exactly
   return p;
 }
