@@ -222,17 +222,16 @@ function wprops(t: number, o?: Props): void {
     if (x == null) continue;
     const info = pinfo(PN.indexOf(name), t);
     const ty = info & 448;
-    const each = function (k: string, y: any): void {
-      put(info & 63);
-      if (ty == PAIR) str(k);
-      if (ty == BOOL) put(y ? 1 : 0);
-      else if (ty < VINT) for (let k = ty == U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
-      else if (ty == VINT) vi(y);
-      else if (ty == BIN) bin(typeof y === 'string' ? utf8(y) : y);
-      else str('' + y);
-    };
-    if (ty == PAIR) for (const k in x) for (const y of ([] as any[]).concat(x[k])) each(k, y);
-    else for (const y of ([] as any[]).concat(x)) each('', y);
+    for (const k of ty == PAIR ? Object.keys(x) : [''])
+      for (const y of ([] as any[]).concat(ty == PAIR ? x[k] : x)) {
+        put(info & 63);
+        if (ty == PAIR) str(k);
+        if (ty == BOOL) put(y ? 1 : 0);
+        else if (ty < VINT) for (let k = ty == U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
+        else if (ty == VINT) vi(y);
+        else if (ty == BIN) bin(typeof y == 'string' ? utf8(y) : y);
+        else str('' + y);
+      }
   }
 }
 
@@ -254,7 +253,7 @@ function rprops(t: number, p: InPacket): void {
   while (Q < end) {
     const id = rb();
     let i = 0;
-    while (i < PI.length && (PI[i] & 63) !== id) i++;
+    while (i < PI.length && (PI[i] & 63) != id) i++;
     const ty = pinfo(i, t) & 448;
     const name = PN[i];
     let x: any;
@@ -269,11 +268,16 @@ function rprops(t: number, p: InPacket): void {
       obj = o[name] || (o[name] = Object.create(null));
       key = x;
       x = rstr();
+      // dropped, as mqtt-packet loses it: set on Espruino it corrupts the object (the
+      // interpreter then fails an assertion)
+      if (key == '__proto__') continue;
     } else bad(o[name] != null && id != 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
+    // a repeat: a value of the same type (or an array) is there already; anything else is
+    // what Espruino's Object.create(null) still inherits (toString, __proto__, ...)
     const w = obj[key];
-    obj[key] = w == null ? x : ([] as any[]).concat(w, x);
+    obj[key] = w instanceof Array || typeof w == typeof x ? ([] as any[]).concat(w, x) : x;
   }
-  bad(Q !== end);
+  bad(Q != end);
   if (n) p.properties = o;
 }
 

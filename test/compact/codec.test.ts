@@ -147,7 +147,12 @@ function cannotGenerate(o: MqttPacketObject, v: Version): boolean {
   return v === 5 && o.cmd === 'connect' && ((o.password !== undefined && o.username === undefined) || (o.clientId === '' && !o.clean));
 }
 
-/** Buffers -> Uint8Array copies, recursively; drops undefined values and empty property objects; one-element subscriptionIdentifier arrays -> the number (one property on the wire). */
+/**
+ * Buffers -> Uint8Array copies, recursively; drops undefined values, empty property
+ * objects and a user property named '__proto__' (the decoder drops it, as mqtt-packet
+ * does); one-element subscriptionIdentifier arrays -> the number (one property on the
+ * wire). An emptied userProperties object is dropped too.
+ */
 function norm(x: unknown): unknown {
   if (x instanceof Uint8Array) return new Uint8Array(x);
   if (Array.isArray(x)) return x.map(norm);
@@ -158,7 +163,10 @@ function norm(x: unknown): unknown {
     if (y === undefined) continue;
     if (k === 'properties' && Object.keys(y as object).every((n) => (y as Record<string, unknown>)[n] === undefined)) continue;
     if (k === 'subscriptionIdentifier' && Array.isArray(y) && y.length === 1) y = y[0];
-    out[k] = norm(y);
+    if (k === '__proto__') continue; // a user property name the decoder drops (see rprops)
+    const n = norm(y);
+    if (k === 'userProperties' && Object.keys(n as object).length === 0) continue;
+    out[k] = n;
   }
   return out;
 }
@@ -387,6 +395,16 @@ describe('decode rejects', () => {
       expect(codeOf(() => decode(v, bytesOf(h)))).toBe(code);
     });
   }
+
+  it('drops a user property named __proto__ (as mqtt-packet loses it; on Espruino it would corrupt the object), keeps constructor and toString', () => {
+    const b = encAck(5, 4, 1, 0, { userProperties: Object.assign(Object.create(null), { __proto__: 'x', constructor: 'c', toString: ['t', 'u'], k: 'v' }) });
+    const p = decode(5, b);
+    const u = p.properties!.userProperties;
+    expect(Object.getPrototypeOf(u)).toBe(null);
+    expect(Object.keys(u)).toEqual(['constructor', 'toString', 'k']);
+    expect(u.constructor).toBe('c');
+    expect(u.toString).toEqual(['t', 'u']);
+  });
 
   it('accepts what those cases are near to (the checks are not too strict)', () => {
     expect(decode(4, bytesOf('d0 00'))).toEqual({ cmd: 'pingresp' });
