@@ -8,8 +8,8 @@
 // test written out in each condition (src/flags.d.ts), so that the lite bundle drops them
 // and the property table with them.
 //
-// Errors: one maker, err(); the code is the MQTT 5 reason code: 0x81 Malformed Packet,
-// 0x82 Protocol Error.
+// Errors: one maker, bad(); an Error named MqttError whose code is the MQTT 5 reason code,
+// 0x81 Malformed Packet or 0x82 Protocol Error.
 
 // MQTT 5 property wire types, pre-shifted into bits 6..8 of a property table entry.
 // Declared before any function, so that esbuild inlines them (it does not inline a
@@ -166,9 +166,11 @@ export function utf8(s: string): Uint8Array {
 //
 // A table entry is identifier | wire type | packets << 9, where the packets are a bit
 // mask: bit (1 << packet type), and bit 0 for the will properties. The numbers are
-// written out because esbuild does not fold such expressions. Bits: will 1, CONNECT 2,
-// CONNACK 4, PUBLISH 8, PUBACK..PUBCOMP 0xf0, SUBSCRIBE 0x100, SUBACK 0x200,
-// UNSUBSCRIBE 0x400, UNSUBACK 0x800, DISCONNECT 0x4000, AUTH 0x8000.
+// written out because esbuild does not fold such expressions. Bits (names used in the
+// comments): mW will 1, mC CONNECT 2, mCA CONNACK 4, mP PUBLISH 8, mACK PUBACK..PUBCOMP
+// 0xf0, mS SUBSCRIBE 0x100, mSA SUBACK 0x200, mU UNSUBSCRIBE 0x400, mUA UNSUBACK 0x800,
+// mD DISCONNECT 0x4000, mAU AUTH 0x8000. Wire types: BOOL 0, BYTE 64, U16 128, U32 192,
+// VINT 256, BIN 320, STR 384, PAIR 448.
 
 const PN = /* @__PURE__ */ ('payloadFormatIndicator messageExpiryInterval contentType responseTopic correlationData ' +
   'subscriptionIdentifier sessionExpiryInterval assignedClientIdentifier serverKeepAlive authenticationMethod ' +
@@ -176,8 +178,7 @@ const PN = /* @__PURE__ */ ('payloadFormatIndicator messageExpiryInterval conten
   'serverReference reasonString receiveMaximum topicAliasMaximum topicAlias maximumQoS retainAvailable ' +
   'userProperties maximumPacketSize wildcardSubscriptionAvailable subscriptionIdentifiersAvailable ' +
   'sharedSubscriptionAvailable').split(' ');
-/** identifier | wire type | packets << 9, in PN's order (numbers written out: esbuild
- * does not fold the named constants once a function precedes them) */
+/** identifier | wire type | packets << 9, in PN's order */
 const PI = [
   0x1201, // 0x01 payloadFormatIndicator: BOOL, mP | mW
   0x12c2, // 0x02 messageExpiryInterval: U32, mP | mW
@@ -437,11 +438,7 @@ function rstr(): string {
       while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
       bad(!c);
       wcp(c);
-      if (c > 0xffff) {
-        s += String.fromCharCode(0xd7c0 + (c >> 10));
-        c = 0xdc00 | (c & 1023);
-      }
-      s += String.fromCharCode(c);
+      s += c > 0xffff ? String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 | (c & 1023)) : String.fromCharCode(c);
     }
   });
   bad(back.join() != u.join());
