@@ -6,6 +6,7 @@
 // is a plain Error with a `code` and a `name`, made by one function (as ws does with
 // createError).
 
+export const UNSPECIFIED_ERROR = 0x80;
 export const MALFORMED_PACKET = 0x81;
 export const PROTOCOL_ERROR = 0x82;
 export const IMPLEMENTATION_SPECIFIC_ERROR = 0x83;

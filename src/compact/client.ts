@@ -20,6 +20,10 @@ import {
   decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8,
 } from './codec';
 import type { InPacket, Props, Sub } from './codec';
+import {
+  mqttError, KEEP_ALIVE_TIMEOUT, UNSPECIFIED_ERROR, PACKET_IDENTIFIER_NOT_FOUND, PACKET_TOO_LARGE, PROTOCOL_ERROR, QOS_NOT_SUPPORTED, QUOTA_EXCEEDED, RETAIN_NOT_SUPPORTED, TOPIC_ALIAS_INVALID, TOPIC_FILTER_INVALID, TOPIC_NAME_INVALID, UNSUPPORTED_PROTOCOL_VERSION,
+} from '../codec/errors';
+
 import type { Clock } from '../client/clock';
 import type { Transport, TransportFactory } from '../client/transport';
 import type { Store } from '../store/store';
@@ -126,14 +130,6 @@ export interface CompactClient {
   emit(event: string, a?: unknown, b?: unknown, c?: unknown): boolean;
 }
 
-/** An Error carrying an MQTT reason code (or return code), as the main client's. */
-export function mqttError(code: number, text: string): Error {
-  const e = new Error(text) as Error & { code: number };
-  e.name = 'MqttError';
-  e.code = code;
-  return e;
-}
-
 /** A packet waiting for its acknowledgement (or, QoS 0, for a connection). */
 interface Entry {
   /** packet identifier; 0 for QoS 0 */
@@ -184,7 +180,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
   // the lite build drops the branch; a variable holding it would stay. Properties are
   // passed on unguarded: the codec writes them for MQTT 5 only.
   const V5 = v === 5;
-  if (v !== 4 && (!V5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(0x84, 'protocolVersion ' + v + ' unsupported');
+  if (v !== 4 && (!V5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + v + ' unsupported');
   const clock = platform.clock;
   const store = o.store;
   const prefix = pick(o.storePrefix, 'fq') + '/';
@@ -411,7 +407,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
           return;
         }
         // refused from the header, before a byte of it is buffered
-        if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5 && o.properties !== undefined && size > pick(o.properties.maximumPacketSize, size)) throw mqttError(0x95, 'packet too large');
+        if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5 && o.properties !== undefined && size > pick(o.properties.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
         if (end - pos < size) {
           rx = new Uint8Array(size);
           rxLen = 0;
@@ -428,7 +424,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
 
   function packet(p: InPacket): void {
     const id = p.messageId as number;
-    if (!self.connected && p.cmd !== 'connack') throw mqttError(0x82, p.cmd + ' before connack');
+    if (!self.connected && p.cmd !== 'connack') throw mqttError(PROTOCOL_ERROR, p.cmd + ' before connack');
     switch (p.cmd) {
       case 'connack': return connack(p);
       case 'publish': return message(p);
@@ -439,7 +435,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
         const known = inbound[id] !== undefined;
         delete inbound[id];
         unstore(prefix + 'i' + id.toString(36));
-        write(encAck(v, 7, id, known ? 0 : 0x92));
+        write(encAck(v, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
         return;
       }
       case 'disconnect':
@@ -452,7 +448,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
   }
 
   function connack(p: InPacket): void {
-    if (self.connected) throw mqttError(0x82, 'second connack');
+    if (self.connected) throw mqttError(PROTOCOL_ERROR, 'second connack');
     const code = pick(p.returnCode, pick(p.reasonCode, 0));
     if (code !== 0) throw mqttError(code, 'connection refused: ' + code);
     self.connected = true;
@@ -494,13 +490,13 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5) {
       const alias = p.properties !== undefined ? p.properties.topicAlias : undefined;
       if (alias !== undefined) {
-        if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(0x94, 'topic alias ' + alias);
+        if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + alias);
         if (p.topic === '') p.topic = aliases[alias];
         else aliases[alias] = p.topic as string;
-        if (p.topic === undefined) throw mqttError(0x82, 'unknown topic alias');
+        if (p.topic === undefined) throw mqttError(PROTOCOL_ERROR, 'unknown topic alias');
       }
     }
-    if (p.topic === '') throw mqttError(0x82, 'empty topic');
+    if (p.topic === '') throw mqttError(PROTOCOL_ERROR, 'empty topic');
     const id = p.messageId as number;
     if (p.qos === 2) {
       // acknowledged before the application sees it (DESIGN.md); once only until PUBREL
@@ -528,7 +524,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
           : cmd === 'suback' ? type === SUBSCRIBE : type === SUBSCRIBE + 2;
     if (!expected) {
       // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can finish
-      if (cmd === 'pubrec') write(encAck(v, PUBREL, id, 0x92));
+      if (cmd === 'pubrec') write(encAck(v, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
       return;
     }
     const code = pick(p.reasonCode, 0);
@@ -551,7 +547,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
         if (g < 0x80) subs[filters[j].topic] = filters[j];
       }
       result = granted;
-    } else if (code >= 0x80 && code !== 0x92) error = mqttError(code, cmd + ' ' + code);
+    } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, cmd + ' ' + code);
     later(e.cb, error, result);
     pump();
   }
@@ -597,7 +593,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     for (let i = 0; i < calls.length; i++) calls[i]();
     if (deadline >= 0 && t >= deadline) {
       deadline = -1;
-      fail(mqttError(0x8d, self.connected ? 'keep-alive timeout' : 'connect timeout'));
+      fail(mqttError(KEEP_ALIVE_TIMEOUT, self.connected ? 'keep-alive timeout' : 'connect timeout'));
     } else if (retryAt >= 0 && t >= retryAt) {
       retryAt = -1;
       emit('reconnect');
@@ -638,15 +634,15 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     const qos = pick(po.qos, 0);
     const retain = !!po.retain;
     let error: Error | null = null;
-    if (self.disconnecting) error = mqttError(0x80, 'client disconnecting');
-    else if (badTopic(topic, false)) error = mqttError(0x90, 'bad topic');
-    else if (!(qos === 0 || qos === 1 || qos === 2) || qos > maxQos) error = mqttError(0x9b, 'qos ' + qos + ' not allowed');
-    else if (retain && !retainOk) error = mqttError(0x9a, 'retain not available');
-    else if (out.length >= pick(o.maxQueued, 100)) error = mqttError(0x97, 'queue full');
+    if (self.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
+    else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
+    else if (!(qos === 0 || qos === 1 || qos === 2) || qos > maxQos) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
+    else if (retain && !retainOk) error = mqttError(RETAIN_NOT_SUPPORTED, 'retain not available');
+    else if (out.length >= pick(o.maxQueued, 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
     if (error === null) {
       const id = qos > 0 ? nextId() : 0;
       const bytes = encPublish(v, topic, bytesOf(message), qos, retain, false, id, po.properties);
-      if (bytes.length > maxPacket) error = mqttError(0x95, 'packet too large');
+      if (bytes.length > maxPacket) error = mqttError(PACKET_TOO_LARGE, 'packet too large');
       else enqueue(id, bytes, cb, qos, undefined);
     }
     if (error !== null) later(cb, error);
@@ -668,7 +664,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     else for (const t in topics) add(t, topics[t]);
     let bad = self.disconnecting || filters.length === 0;
     for (let i = 0; i < filters.length; i++) if (badTopic(filters[i].topic, true) || !(filters[i].qos >= 0 && filters[i].qos <= 2)) bad = true;
-    if (bad) later(cb, mqttError(0x8f, 'bad subscription'));
+    if (bad) later(cb, mqttError(TOPIC_FILTER_INVALID, 'bad subscription'));
     else {
       const id = nextId();
       enqueue(id, encSubscribe(v, id, filters, so.properties), cb, 0, filters);
@@ -684,7 +680,7 @@ function create(platform: Platform, options?: CompactOptions): CompactClient {
     const list = typeof topics === 'string' ? [topics] : topics;
     let bad = self.disconnecting || list.length === 0;
     for (let i = 0; i < list.length; i++) if (badTopic(list[i], true)) bad = true;
-    if (bad) later(cb, mqttError(0x8f, 'bad unsubscribe'));
+    if (bad) later(cb, mqttError(TOPIC_FILTER_INVALID, 'bad unsubscribe'));
     else {
       for (let i = 0; i < list.length; i++) delete subs[list[i]];
       const id = nextId();

@@ -8,8 +8,10 @@
 // test written out in each condition (src/flags.d.ts), so that the lite bundle drops them
 // and the property table with them.
 //
-// Errors: one maker, bad(); an Error named MqttError whose code is the MQTT 5 reason code,
-// 0x81 Malformed Packet or 0x82 Protocol Error.
+// Errors: one check, bad(), over src/codec/errors.ts's mqttError (the main core's maker): the
+// code is the MQTT 5 reason code, 0x81 Malformed Packet or 0x82 Protocol Error.
+
+import { mqttError, MALFORMED_PACKET } from '../codec/errors';
 
 // MQTT 5 property wire types, pre-shifted into bits 6..8 of a property table entry.
 // Declared before any function, so that esbuild inlines them (it does not inline a
@@ -56,14 +58,9 @@ export interface InPacket {
   properties?: Props;
 }
 
-/** Throws when c is truthy: an MqttError with `code` (0x81 when not given). */
+/** Throws when c is truthy: an MqttError with `code` (0x81 Malformed Packet when not given). */
 function bad(c: unknown, code?: number): void {
-  if (c) {
-    const e = new Error('MQTT ' + (code = code || 0x81)) as Error & { code: number }; // 129 malformed, 130 protocol error
-    e.name = 'MqttError';
-    e.code = code;
-    throw e;
-  }
+  if (c) throw mqttError(code = code || MALFORMED_PACKET, 'MQTT ' + code);
 }
 
 // ---------------------------------------------------------------------------------
