@@ -61,7 +61,7 @@
 // - `error` is null when the connection ended in order (either side closed it), and an
 //   Error (Node: with its `code`, e.g. 'ECONNREFUSED') when it failed or never opened.
 //
-// Example: a minimal Node TCP transport (targets/node/tcp.ts is the full one, with
+// Example: a minimal Node TCP transport (targets/node/socket.ts is the full one, with
 // batching and TLS).
 //
 //   import { connect, Socket } from 'node:net';

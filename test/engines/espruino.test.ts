@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../build.mjs';
 import { SerialBridge } from '../../tools/bridge/bridge';
 import { socatAvailable, startSerialPair } from '../serial/socat';
-import { runScenario, startScenarioEnv, until } from './scenario';
+import { runScenario, startScenarioEnv } from './scenario';
+import { until } from '../helpers/wait';
 import { freePort } from '../helpers/brokers';
 import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
 
@@ -293,7 +294,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
       await dev.call(`ctl = startFirmqtt(fq, ${options(closedPort)}, report)`);
       await dev.call(`ctl.publish('k', '${prefix}/in/kept', 'kept across a reset', 1, false)`);
       await dev.call(`report({ ev: 'stored', names: require('Storage').list() })`);
-      await until('the Storage listing', () => dev.events.find((e) => e.ev === 'stored'));
+      await until(() => dev.events.find((e) => e.ev === 'stored'), 'the Storage listing');
       await dev.stop();
       expect(existsSync(join(flashDir, 'espruino.flash'))).toBe(true);
 
@@ -301,14 +302,14 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
       current = dev;
       await dev.ready();
       await dev.call(`ctl = startFirmqtt(fq, ${options(env.proxy.port)}, report)`);
-      await until('connect after the reset', () => dev.events.find((e) => e.ev === 'connect'));
-      const m = await until('the kept message at the observer', () => env.seen.find((x) => x.topic === `${prefix}/in/kept`));
+      await until(() => dev.events.find((e) => e.ev === 'connect'), 'connect after the reset');
+      const m = await until(() => env.seen.find((x) => x.topic === `${prefix}/in/kept`), 'the kept message at the observer');
       expect(m.payload).toBe('kept across a reset');
       expect(m.qos).toBe(1);
       // acknowledged: nothing left in Storage under the prefix
       await new Promise((r) => setTimeout(r, 200));
       await dev.call(`report({ ev: 'left', names: require('Storage').list().filter(function (n) { return n.indexOf('fq/') === 0; }) })`);
-      const left = await until('the Storage listing', () => dev.events.find((e) => e.ev === 'left')) as DeviceEvent & { names: string[] };
+      const left = await until(() => dev.events.find((e) => e.ev === 'left'), 'the Storage listing') as DeviceEvent & { names: string[] };
       expect(left.names).toEqual([]);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);

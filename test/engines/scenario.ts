@@ -7,6 +7,7 @@ import { connect as nodeConnect } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { startAedes, startProxy, swallowAcks } from '../helpers/brokers';
 import type { AedesBroker, Proxy } from '../helpers/brokers';
+import { until } from '../helpers/wait';
 
 export interface DeviceEvent {
   ev: string;
@@ -53,16 +54,6 @@ export async function startScenarioEnv(prefix: string): Promise<ScenarioEnv> {
   };
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** What the scenario saw, for the test's assertions and the report. */
 export interface ScenarioResult {
   reconnected: boolean;
@@ -100,14 +91,14 @@ export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: s
     return undefined;
   };
   const done = async (tag: string, timeoutMs = 8000) => {
-    const e = await until(`done ${tag}`, () => find((x) => x.ev === 'done' && x.tag === tag), timeoutMs);
+    const e = await until(() => find((x) => x.ev === 'done' && x.tag === tag), `done ${tag}`, timeoutMs);
     if (e.error) throw new Error(`${tag} failed on the device: ${e.error}`);
   };
   const message = (topic: string, p: (e: DeviceEvent) => boolean = () => true, from = 0) =>
-    until(`message on ${topic}`, () => find((x) => x.ev === 'message' && x.topic === topic && p(x), from));
+    until(() => find((x) => x.ev === 'message' && x.topic === topic && p(x), from), `message on ${topic}`);
 
   await dev.call(`ctl = ${startExpr(o)}`);
-  await until('connect', () => find((x) => x.ev === 'connect'));
+  await until(() => find((x) => x.ev === 'connect'), 'connect');
   await dev.call(`mem('connected')`);
 
   await dev.call(`ctl.subscribe('s1', '${prefix}/in/#', 2)`);
@@ -135,16 +126,16 @@ export async function runScenario(dev: DeviceDriver, env: ScenarioEnv, prefix: s
   const connectsBefore = ev.filter((x) => x.ev === 'connect').length;
   await dev.call(`ctl.publish('r1', '${prefix}/in/r1', 'resend 1', 1, false)`);
   await dev.call(`ctl.publish('r2', '${prefix}/in/r2', 'resend 2', 2, false)`);
-  await until('both PUBLISHes at the proxy', () => env.proxy.seen.up[3] >= upBefore + 2);
+  await until(() => env.proxy.seen.up[3] >= upBefore + 2, 'both PUBLISHes at the proxy');
   await new Promise((res) => setTimeout(res, 100));
   if (find((x) => x.ev === 'done' && (x.tag === 'r1' || x.tag === 'r2'))) throw new Error('acknowledged through a proxy that swallows acks');
   env.proxy.cut();
   env.proxy.setFilter(undefined);
-  await until('the Last Will at the observer', () => env.seen.find((m) => m.topic === `${prefix}/will` && m.payload === 'gone'));
-  await until('reconnect', () => ev.filter((x) => x.ev === 'connect').length > connectsBefore, slow);
+  await until(() => env.seen.find((m) => m.topic === `${prefix}/will` && m.payload === 'gone'), 'the Last Will at the observer');
+  await until(() => ev.filter((x) => x.ev === 'connect').length > connectsBefore, 'reconnect', slow);
   await done('r1', slow);
   await done('r2', slow);
-  await until('r1 and r2 at the observer', () => env.seen.find((m) => m.topic === `${prefix}/in/r1`) && env.seen.find((m) => m.topic === `${prefix}/in/r2`));
+  await until(() => env.seen.find((m) => m.topic === `${prefix}/in/r1`) && env.seen.find((m) => m.topic === `${prefix}/in/r2`), 'r1 and r2 at the observer');
   await dev.call(`mem('scenario')`);
   await dev.call(`ctl.end('e')`);
   await done('e');
