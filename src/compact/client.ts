@@ -1,4 +1,4 @@
-// The compact client: session and client in one small class, for the Espruino bundles,
+// The compact client: session and client in one small constructor, for the Espruino bundles,
 // where every byte of code is RAM (16,000 B full, 6,000 B lite). It keeps the firmqtt
 // promises of the main client (src/client, src/session): QoS 1/2 resent after every
 // reconnect in the original order until acknowledged, QoS 2 delivered once, keep-alive
@@ -12,10 +12,12 @@
 // Events are emitted with emit(): Espruino objects have on/emit built in; elsewhere
 // withEvents(CompactClient.prototype) (./emitter) adds them.
 //
-// One closure per client rather than a class: the state lives in local variables, which
-// minify to one letter, where a class pays `this.` and a property name at every use
-// (283 times: 1.4 kB of the 6 kB lite budget). `new CompactClient(...)` still works: the
-// function returns an object whose prototype is CompactClient.prototype.
+// State on the client object, code in module-level functions and on the prototype: on
+// Espruino a function expression copies its text into variables each time it runs, so
+// the closure-per-client this file was before cost about 330 variables per client (and
+// 600 to connect); functions defined once at load cost nothing per client. The state's
+// names are internal, and the device builds shorten them (build.mjs internalNames).
+
 import {
   decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8,
 } from './codec';
@@ -133,18 +135,67 @@ export interface CompactClient {
 /** A packet waiting for its acknowledgement (or, QoS 0, for a connection). */
 interface Entry {
   /** packet identifier; 0 for QoS 0 */
-  id: number;
+  eId: number;
   /** what is (re)sent: PUBLISH, PUBREL (QoS 2 after PUBREC), SUBSCRIBE or UNSUBSCRIBE */
-  bytes: Uint8Array;
-  cb: Callback | undefined;
+  eBytes: Uint8Array;
+  eCb: Callback | undefined;
   /** PUBLISH QoS */
-  qos: number;
+  eQos: number;
   /** sent on the current connection */
-  sent: boolean;
+  eSent: boolean;
   /** store key, '' when not stored */
-  key: string;
+  eKey: string;
   /** SUBSCRIBE: the filters, for the grants and resubscribe */
-  subs: Sub[] | undefined;
+  eSubs: Sub[] | undefined;
+}
+
+/**
+ * A client's state, kept on the client object (see the top of the file). The names are
+ * internal: the device builds shorten them (build.mjs internalNames).
+ */
+interface Client extends CompactClient {
+  /** the caller's options, copied */
+  opt: CompactOptions;
+  ver: number;
+  plat: Platform;
+  clk: Clock;
+  stash: Store | undefined;
+  /** the store's key prefix, with its '/' */
+  keyPrefix: string;
+  sock: Transport | null;
+  /** the packet being received: its bytes so far (rxLen -1: a fixed header in pieces) */
+  rxBuf: Uint8Array | null;
+  rxLen: number;
+  /** unacknowledged and waiting packets, in the order the application gave them */
+  outbox: Entry[];
+  /** QoS 2 packet ids received and not yet released (PUBREL) */
+  qos2In: { [id: number]: number };
+  /** filters granted, to restore when the server has no session */
+  subsKept: { [topic: string]: Sub };
+  lastId: number;
+  storeSeq: number;
+  /** MQTT 5 server limits (CONNACK) */
+  rcvMax: number;
+  maxPacket: number;
+  maxQos: number;
+  retainOk: boolean;
+  /** MQTT 5: topic aliases the server set (topic name by alias) */
+  aliasTopics: { [alias: number]: string };
+  keepaliveMs: number;
+  lastSent: number;
+  /** when a connection must have its CONNACK, or a PINGRESP must have come; -1 none */
+  deadline: number;
+  /** when the next reconnect attempt starts; -1 none */
+  retryAt: number;
+  /** reconnect attempts since the last CONNACK (the backoff) */
+  redials: number;
+  /** callbacks waiting for the next timer (never called from inside the call that caused them) */
+  dueCalls: (() => void)[];
+  endCb: (() => void) | undefined;
+  /** the current connection failed (protocol error): what it still delivers is ignored */
+  broken: boolean;
+  /** the timer's callback, bound to this client once */
+  ticker: () => void;
 }
 
 const PUBLISH = 3;
@@ -166,566 +217,574 @@ function badTopic(topic: unknown, filter: boolean): boolean {
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const c = new Uint8Array(a.length + b.length);
-  c.set(a);
-  c.set(b, a.length);
-  return c;
+  const r = new Uint8Array(a.length + b.length);
+  r.set(a);
+  r.set(b, a.length);
+  return r;
 }
 
-function create(platform: Platform, options?: CompactOptions): CompactClient {
+function now(c: Client): number {
+  return c.clk.now();
+}
+
+function keep(c: Client, key: string, bytes: Uint8Array): void {
+  if (c.stash !== undefined) c.stash.set(key, bytes);
+}
+
+function unstore(c: Client, key: string): void {
+  if (c.stash !== undefined) c.stash.delete(key);
+}
+
+function later(c: Client, cb: Callback | (() => void) | undefined, a: Error | null, b?: unknown): void {
+  if (cb === undefined) return;
+  c.dueCalls.push(() => (cb as Callback)(a, b));
+  arm(c);
+}
+
+function inflight(c: Client): number {
+  const out = c.outbox;
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (out[i].eSent && out[i].eQos > 0) n++;
+  return n;
+}
+
+// ---- sending ------------------------------------------------------------------------
+
+function write(c: Client, bytes: Uint8Array): void {
+  const t = c.sock;
+  if (t === null) return;
+  c.lastSent = now(c);
+  t.write(bytes);
+  t.flush();
+}
+
+function nextId(c: Client): number {
+  // sequential from 1, skipping ids in use, wrapping at 65535 (DESIGN.md)
+  const out = c.outbox;
+  for (;;) {
+    const id = c.lastId = c.lastId === 65535 ? 1 : c.lastId + 1;
+    let used = false;
+    for (let i = 0; i < out.length && !used; i++) used = out[i].eId === id;
+    if (!used) return id;
+  }
+}
+
+function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | undefined): void {
+  let key = '';
+  if (qos > 0 && c.stash !== undefined) {
+    key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
+    keep(c, key, bytes);
+  }
+  c.outbox.push({ eId: id, eBytes: bytes, eCb: cb, eQos: qos, eSent: false, eKey: key, eSubs: filters });
+  pump(c);
+}
+
+/** Sends what the connection and the in-flight window allow, in order. */
+function pump(c: Client): void {
+  if (!c.connected) return;
+  const out = c.outbox;
+  const window = Math.min(pick(c.opt.maxInflight, 20), c.rcvMax);
+  let n = inflight(c);
+  for (let i = 0; i < out.length; i++) {
+    const e = out[i];
+    if (e.eSent) continue;
+    const b = e.eBytes;
+    const type = b[0] >> 4;
+    if (e.eQos > 0) {
+      // a QoS 2 message at PUBREL holds its slot until PUBCOMP
+      if (type === PUBLISH && n >= window) break;
+      n++;
+    }
+    e.eSent = true;
+    write(c, b);
+    if (type === PUBLISH && e.eQos === 0) {
+      out.splice(i--, 1);
+      later(c, e.eCb, null);
+    }
+  }
+  (c as { inflightCount: number }).inflightCount = n;
+}
+
+// ---- connection ---------------------------------------------------------------------
+
+function dial(c: Client): void {
+  const t = c.plat.transport();
+  c.sock = t;
+  c.rxBuf = null;
+  c.broken = false;
+  c.deadline = now(c) + pick(c.opt.connectTimeout, 30000);
+  t.open({
+    onOpen: () => {
+      if (c.sock === t) opened(c);
+    },
+    onData: (bytes) => {
+      if (c.sock === t && !c.broken) received(c, bytes);
+    },
+    onDrain: () => undefined,
+    onClose: (error) => {
+      if (c.sock === t) closed(c, error);
+    },
+  });
+  arm(c);
+}
+
+function opened(c: Client): void {
+  const o = c.opt;
+  const w = o.will;
+  write(c, encConnect(c.ver, {
+    clientId: o.clientId as string,
+    keepalive: pick(o.keepalive, 60),
+    clean: o.clean !== false,
+    username: o.username,
+    password: o.password === undefined ? undefined : bytesOf(o.password),
+    will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.payload), qos: pick(w.qos, 0), retain: !!w.retain, properties: w.properties },
+    properties: o.properties,
+  }));
+}
+
+function closed(c: Client, error: Error | null): void {
+  const was = c.connected;
+  const out = c.outbox;
+  c.sock = null;
+  c.connected = false;
+  c.deadline = -1;
+  for (let i = 0; i < out.length; i++) {
+    // what was sent goes again with DUP; marked now that no transport holds the bytes
+    if (out[i].eSent && out[i].eBytes[0] >> 4 === PUBLISH) out[i].eBytes[0] |= 8;
+    out[i].eSent = false;
+  }
+  (c as { inflightCount: number }).inflightCount = 0;
+  if (error !== null) c.emit('error', error);
+  c.emit('close');
+  if (c.disconnecting) return ended(c);
+  const period = pick(c.opt.reconnectPeriod, 1000);
+  if (period > 0) {
+    if (was) c.emit('offline');
+    let delay = period;
+    for (let i = 0; i < c.redials && delay < pick(c.opt.reconnectBackoffMax, 30000); i++) delay *= 2;
+    c.redials++;
+    // jitter: devices that lost the same broker do not all come back in the same ms
+    c.retryAt = now(c) + Math.round(delay * (1 - Math.random() / 4));
+  }
+  arm(c);
+}
+
+function ended(c: Client): void {
+  c.retryAt = -1;
+  c.deadline = -1;
+  arm(c);
+  const cb = c.endCb;
+  c.endCb = undefined;
+  c.emit('end');
+  later(c, cb, null);
+}
+
+/** Protocol failure: MQTT 5 tells the server why, then the connection is closed. */
+function fail(c: Client, error: Error & { code?: number }): void {
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && c.connected) write(c, encDisconnect(c.ver, error.code));
+  c.broken = true;
+  c.emit('error', error);
+  if (c.sock !== null) c.sock.close();
+}
+
+// ---- receiving ----------------------------------------------------------------------
+
+function received(c: Client, chunk: Uint8Array): void {
+  let bytes = chunk;
+  if (c.rxBuf !== null && c.rxLen < 0) {
+    // the last chunk ended inside a fixed header (at most 4 bytes kept)
+    bytes = concat(c.rxBuf, chunk);
+    c.rxBuf = null;
+  }
+  let pos = 0;
+  const end = bytes.length;
+  try {
+    while (pos < end) {
+      const r = c.rxBuf;
+      if (r !== null) {
+        // a packet whose length the header gave: filled chunk by chunk, one allocation
+        const n = Math.min(r.length - c.rxLen, end - pos);
+        r.set(bytes.subarray(pos, pos + n), c.rxLen);
+        c.rxLen += n;
+        pos += n;
+        if (c.rxLen < r.length) return;
+        c.rxBuf = null;
+        packet(c, decode(c.ver, r));
+        continue;
+      }
+      const size = frameLength(bytes, pos, end);
+      if (size < 0) {
+        c.rxBuf = bytes.slice(pos, end);
+        c.rxLen = -1;
+        return;
+      }
+      // refused from the header, before a byte of it is buffered
+      const props = c.opt.properties;
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && props !== undefined && size > pick(props.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
+      if (end - pos < size) {
+        c.rxBuf = new Uint8Array(size);
+        c.rxLen = 0;
+        continue;
+      }
+      packet(c, decode(c.ver, bytes.subarray(pos, pos + size)));
+      pos += size;
+    }
+  } catch (e) {
+    c.rxBuf = null;
+    fail(c, e as Error);
+  }
+}
+
+function packet(c: Client, p: InPacket): void {
+  const id = p.messageId as number;
+  if (!c.connected && p.cmd !== 'connack') throw mqttError(PROTOCOL_ERROR, p.cmd + ' before connack');
+  switch (p.cmd) {
+    case 'connack': return connack(c, p);
+    case 'publish': return message(c, p);
+    case 'pingresp':
+      c.deadline = -1;
+      return arm(c);
+    case 'pubrel': {
+      const known = c.qos2In[id] !== undefined;
+      delete c.qos2In[id];
+      unstore(c, c.keyPrefix + 'i' + id.toString(36));
+      write(c, encAck(c.ver, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
+      return;
+    }
+    case 'disconnect':
+      // MQTT 5 only (the codec refuses it in 3.1.1): the server says why, then closes
+      c.emit('disconnect', p);
+      if (c.sock !== null) c.sock.close();
+      return;
+  }
+  acknowledged(c, p, id);
+}
+
+function connack(c: Client, p: InPacket): void {
+  if (c.connected) throw mqttError(PROTOCOL_ERROR, 'second connack');
+  const code = pick(p.returnCode, pick(p.reasonCode, 0));
+  if (code !== 0) throw mqttError(code, 'connection refused: ' + code);
+  const o = c.opt;
+  c.connected = true;
+  c.deadline = -1;
+  c.redials = 0;
+  c.keepaliveMs = pick(o.keepalive, 60) * 1000;
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5) {
+    const props = p.properties === undefined ? {} : p.properties;
+    c.aliasTopics = {};
+    c.rcvMax = pick(props.receiveMaximum, 65535);
+    c.maxPacket = pick(props.maximumPacketSize, UNLIMITED);
+    c.maxQos = pick(props.maximumQoS, 2);
+    c.retainOk = !!pick(props.retainAvailable, 1);
+    if (props.serverKeepAlive !== undefined) c.keepaliveMs = props.serverKeepAlive * 1000;
+    if (props.assignedClientIdentifier !== undefined) o.clientId = props.assignedClientIdentifier;
+  }
+  if (!p.sessionPresent) {
+    // the server kept no QoS 2 state: ids awaiting PUBREL are free again
+    for (const id in c.qos2In) {
+      delete c.qos2In[id];
+      unstore(c, c.keyPrefix + 'i' + (+id).toString(36));
+    }
+    if (o.resubscribe !== false) {
+      const filters: Sub[] = [];
+      for (const t in c.subsKept) filters.push(c.subsKept[t]);
+      if (filters.length > 0) {
+        const id = nextId(c);
+        // first in the queue: messages queued offline may be for these subscriptions
+        c.outbox.unshift({ eId: id, eBytes: encSubscribe(c.ver, id, filters), eCb: undefined, eQos: 0, eSent: false, eKey: '', eSubs: filters });
+      }
+    }
+  }
+  pump(c);
+  arm(c);
+  c.emit('connect', p);
+}
+
+function message(c: Client, p: InPacket): void {
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5) {
+    const alias = p.properties !== undefined ? p.properties.topicAlias : undefined;
+    if (alias !== undefined) {
+      const o = c.opt;
+      if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + alias);
+      if (p.topic === '') p.topic = c.aliasTopics[alias];
+      else c.aliasTopics[alias] = p.topic as string;
+      if (p.topic === undefined) throw mqttError(PROTOCOL_ERROR, 'unknown topic alias');
+    }
+  }
+  if (p.topic === '') throw mqttError(PROTOCOL_ERROR, 'empty topic');
+  const id = p.messageId as number;
+  if (p.qos === 2) {
+    // acknowledged before the application sees it (DESIGN.md); once only until PUBREL
+    const again = c.qos2In[id] !== undefined;
+    if (!again) {
+      c.qos2In[id] = 1;
+      keep(c, c.keyPrefix + 'i' + id.toString(36), new Uint8Array(0));
+    }
+    write(c, encAck(c.ver, 5, id));
+    if (again) return;
+  } else if (p.qos === 1) write(c, encAck(c.ver, 4, id));
+  c.emit('message', p.topic, p.payload, p);
+}
+
+/** PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK: the entry they answer. */
+function acknowledged(c: Client, p: InPacket, id: number): void {
+  const out = c.outbox;
+  let i = 0;
+  while (i < out.length && !(out[i].eId === id && out[i].eSent)) i++;
+  const e = out[i];
+  const type = e === undefined ? 0 : e.eBytes[0] >> 4;
+  const cmd = p.cmd;
+  const expected = cmd === 'puback' ? type === PUBLISH && e.eQos === 1
+    : cmd === 'pubrec' ? type === PUBLISH && e.eQos === 2
+      : cmd === 'pubcomp' ? type === PUBREL
+        : cmd === 'suback' ? type === SUBSCRIBE : type === SUBSCRIBE + 2;
+  if (!expected) {
+    // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can finish
+    if (cmd === 'pubrec') write(c, encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
+    return;
+  }
+  const code = pick(p.reasonCode, 0);
+  if (cmd === 'pubrec' && code < 0x80) {
+    e.eBytes = encAck(c.ver, PUBREL, id);
+    if (e.eKey !== '') keep(c, e.eKey, e.eBytes);
+    write(c, e.eBytes);
+    return;
+  }
+  out.splice(i, 1);
+  if (e.eKey !== '') unstore(c, e.eKey);
+  let error: Error | null = null;
+  let result: unknown = p;
+  if (cmd === 'suback') {
+    const filters = e.eSubs as Sub[];
+    const granted: { topic: string; qos: number }[] = [];
+    for (let j = 0; j < filters.length; j++) {
+      const g = p.granted !== undefined && j < p.granted.length ? p.granted[j] : 0x80;
+      granted.push({ topic: filters[j].topic, qos: g });
+      if (g < 0x80) c.subsKept[filters[j].topic] = filters[j];
+    }
+    result = granted;
+  } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, cmd + ' ' + code);
+  later(c, e.eCb, error, result);
+  pump(c);
+}
+
+// ---- store --------------------------------------------------------------------------
+
+/** Takes back what a previous client left in the store: unacknowledged messages, in order, and QoS 2 receptions. */
+function restore(c: Client, s: Store): void {
+  const prefix = c.keyPrefix;
+  const keys = s.keys(prefix);
+  const found: { n: number; key: string }[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const n = parseInt(k.slice(prefix.length + 1), 36);
+    const kind = k.charAt(prefix.length);
+    if (kind === 'i') c.qos2In[n] = 1;
+    else if (kind === 'o' && n >= 0) found.push({ n, key: k });
+  }
+  found.sort((a, b) => a.n - b.n);
+  for (let i = 0; i < found.length; i++) {
+    const bytes = s.get(found[i].key);
+    if (bytes === undefined || bytes.length < 4) continue;
+    const type = bytes[0] >> 4;
+    // the packet id follows the topic in a PUBLISH, and comes first in a PUBREL
+    let at = 2;
+    while (bytes[at - 1] & 0x80) at++;
+    if (type === PUBLISH) {
+      at += 2 + (bytes[at] << 8 | bytes[at + 1]);
+      bytes[0] |= 8; // perhaps sent before the reset
+    }
+    const id = bytes[at] << 8 | bytes[at + 1];
+    c.outbox.push({ eId: id, eBytes: bytes, eCb: undefined, eQos: type === PUBLISH ? (bytes[0] >> 1) & 3 : 2, eSent: false, eKey: found[i].key, eSubs: undefined });
+    c.storeSeq = found[i].n + 1;
+    if (id > c.lastId) c.lastId = id;
+  }
+}
+
+// ---- time ---------------------------------------------------------------------------
+
+function tick(c: Client): void {
+  const t = now(c);
+  const calls = c.dueCalls;
+  c.dueCalls = [];
+  for (let i = 0; i < calls.length; i++) calls[i]();
+  if (c.deadline >= 0 && t >= c.deadline) {
+    c.deadline = -1;
+    fail(c, mqttError(KEEP_ALIVE_TIMEOUT, c.connected ? 'keep-alive timeout' : 'connect timeout'));
+  } else if (c.retryAt >= 0 && t >= c.retryAt) {
+    c.retryAt = -1;
+    c.emit('reconnect');
+    return dial(c);
+  } else if (c.connected && c.keepaliveMs > 0 && c.deadline < 0 && t - c.lastSent >= c.keepaliveMs) {
+    write(c, encPingreq());
+    c.deadline = t + pick(c.opt.pingTimeout, Math.min(c.keepaliveMs / 2, 10000));
+  }
+  arm(c);
+}
+
+/** Sets the one timer for the earliest thing due. */
+function arm(c: Client): void {
+  const t = now(c);
+  let at = c.dueCalls.length > 0 ? t : c.deadline;
+  if (c.retryAt >= 0 && (at < 0 || c.retryAt < at)) at = c.retryAt;
+  if (c.connected && c.keepaliveMs > 0 && c.deadline < 0) {
+    const ping = c.lastSent + c.keepaliveMs;
+    if (at < 0 || ping < at) at = ping;
+  }
+  if (at < 0) c.clk.clearTimer();
+  else c.clk.setTimer(at > t ? at - t : 0, c.ticker);
+}
+
+// ---- the client ---------------------------------------------------------------------
+
+/**
+ * `new CompactClient(platform, options)`: connects at once (listen for 'connect').
+ * Throws on an unsupported protocolVersion.
+ */
+function CompactClientImpl(this: Client, platform: Platform, options?: CompactOptions): void {
+  const c = this;
   // a copy: the client id it gets (or the server assigns) is not written into the caller's object
   const o: CompactOptions = Object.assign({}, options);
   const v = pick(o.protocolVersion, 4);
   // MQTT 5 branches test the flag written out (src/flags.d.ts): esbuild folds it there and
   // the lite build drops the branch; a variable holding it would stay. Properties are
   // passed on unguarded: the codec writes them for MQTT 5 only.
-  const V5 = v === 5;
-  if (v !== 4 && (!V5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + v + ' unsupported');
-  const clock = platform.clock;
-  const store = o.store;
-  const prefix = pick(o.storePrefix, 'fq') + '/';
-  const self = Object.create(CompactClient.prototype) as CompactClient;
-  let transport: Transport | null = null;
-  /** the packet being received: its bytes so far (rxLen -1: a fixed header in pieces) */
-  let rx: Uint8Array | null = null;
-  let rxLen = 0;
-  /** unacknowledged and waiting packets, in the order the application gave them */
-  let out: Entry[] = [];
-  /** QoS 2 packet ids received and not yet released (PUBREL) */
-  const inbound: { [id: number]: number } = {};
-  /** filters granted, to restore when the server has no session */
-  const subs: { [topic: string]: Sub } = {};
-  let lastId = 0;
-  let seq = 0;
-  /** MQTT 5 server limits (CONNACK) */
-  let receiveMax = 65535;
-  let maxPacket = UNLIMITED;
-  let maxQos = 2;
-  let retainOk = true;
-  /** MQTT 5: topic aliases the server set (topic name by alias) */
-  let aliases: { [alias: number]: string } = {};
-  let keepaliveMs = 0;
-  let lastSent = 0;
-  /** when a connection must have its CONNACK, or a PINGRESP must have come; -1 none */
-  let deadline = -1;
-  /** when the next reconnect attempt starts; -1 none */
-  let retryAt = -1;
-  let attempts = 0;
-  /** callbacks waiting for the next timer (never called from inside the call that caused them) */
-  let due: (() => void)[] = [];
-  let endCb: (() => void) | undefined;
-  /** the current connection failed (protocol error): what it still delivers is ignored */
-  let failed = false;
-
-  const now = () => clock.now();
-  const emit = (event: string, a?: unknown, b?: unknown, c?: unknown) => self.emit(event, a, b, c);
-
-  function keep(key: string, bytes: Uint8Array): void {
-    if (store !== undefined) store.set(key, bytes);
-  }
-
-  function unstore(key: string): void {
-    if (store !== undefined) store.delete(key);
-  }
-
-  function later(cb: Callback | (() => void) | undefined, a: Error | null, b?: unknown): void {
-    if (cb === undefined) return;
-    due.push(() => (cb as Callback)(a, b));
-    arm();
-  }
-
-  function inflight(): number {
-    let n = 0;
-    for (let i = 0; i < out.length; i++) if (out[i].sent && out[i].qos > 0) n++;
-    return n;
-  }
-
-  // ---- sending ------------------------------------------------------------------------
-
-  function write(bytes: Uint8Array): void {
-    const t = transport;
-    if (t === null) return;
-    lastSent = now();
-    t.write(bytes);
-    t.flush();
-  }
-
-  function nextId(): number {
-    // sequential from 1, skipping ids in use, wrapping at 65535 (DESIGN.md)
-    for (;;) {
-      const id = lastId = lastId === 65535 ? 1 : lastId + 1;
-      let used = false;
-      for (let i = 0; i < out.length && !used; i++) used = out[i].id === id;
-      if (!used) return id;
-    }
-  }
-
-  function enqueue(id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | undefined): void {
-    let key = '';
-    if (qos > 0 && store !== undefined) {
-      key = prefix + 'o' + (seq++).toString(36);
-      keep(key, bytes);
-    }
-    out.push({ id, bytes, cb, qos, sent: false, key, subs: filters });
-    pump();
-  }
-
-  /** Sends what the connection and the in-flight window allow, in order. */
-  function pump(): void {
-    if (!self.connected) return;
-    const window = Math.min(pick(o.maxInflight, 20), receiveMax);
-    let n = inflight();
-    for (let i = 0; i < out.length; i++) {
-      const e = out[i];
-      if (e.sent) continue;
-      const b = e.bytes;
-      const type = b[0] >> 4;
-      if (e.qos > 0) {
-        // a QoS 2 message at PUBREL holds its slot until PUBCOMP
-        if (type === PUBLISH && n >= window) break;
-        n++;
-      }
-      e.sent = true;
-      write(b);
-      if (type === PUBLISH && e.qos === 0) {
-        out.splice(i--, 1);
-        later(e.cb, null);
-      }
-    }
-    (self as { inflightCount: number }).inflightCount = n;
-  }
-
-  // ---- connection ---------------------------------------------------------------------
-
-  function dial(): void {
-    const t = platform.transport();
-    transport = t;
-    rx = null;
-    failed = false;
-    deadline = now() + pick(o.connectTimeout, 30000);
-    t.open({
-      onOpen: () => {
-        if (transport === t) opened();
-      },
-      onData: (bytes) => {
-        if (transport === t && !failed) received(bytes);
-      },
-      onDrain: () => undefined,
-      onClose: (error) => {
-        if (transport === t) closed(error);
-      },
-    });
-    arm();
-  }
-
-  function opened(): void {
-    const w = o.will;
-    write(encConnect(v, {
-      clientId: o.clientId as string,
-      keepalive: pick(o.keepalive, 60),
-      clean: o.clean !== false,
-      username: o.username,
-      password: o.password === undefined ? undefined : bytesOf(o.password),
-      will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.payload), qos: pick(w.qos, 0), retain: !!w.retain, properties: w.properties },
-      properties: o.properties,
-    }));
-  }
-
-  function closed(error: Error | null): void {
-    const was = self.connected;
-    transport = null;
-    self.connected = false;
-    deadline = -1;
-    for (let i = 0; i < out.length; i++) {
-      // what was sent goes again with DUP; marked now that no transport holds the bytes
-      if (out[i].sent && out[i].bytes[0] >> 4 === PUBLISH) out[i].bytes[0] |= 8;
-      out[i].sent = false;
-    }
-    (self as { inflightCount: number }).inflightCount = 0;
-    if (error !== null) emit('error', error);
-    emit('close');
-    if (self.disconnecting) return ended();
-    const period = pick(o.reconnectPeriod, 1000);
-    if (period > 0) {
-      if (was) emit('offline');
-      let delay = period;
-      for (let i = 0; i < attempts && delay < pick(o.reconnectBackoffMax, 30000); i++) delay *= 2;
-      attempts++;
-      // jitter: devices that lost the same broker do not all come back in the same ms
-      retryAt = now() + Math.round(delay * (1 - Math.random() / 4));
-    }
-    arm();
-  }
-
-  function ended(): void {
-    retryAt = -1;
-    deadline = -1;
-    arm();
-    const cb = endCb;
-    endCb = undefined;
-    emit('end');
-    later(cb, null);
-  }
-
-  /** Protocol failure: MQTT 5 tells the server why, then the connection is closed. */
-  function fail(error: Error & { code?: number }): void {
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5 && self.connected) write(encDisconnect(v, error.code));
-    failed = true;
-    emit('error', error);
-    if (transport !== null) transport.close();
-  }
-
-  // ---- receiving ----------------------------------------------------------------------
-
-  function received(chunk: Uint8Array): void {
-    let bytes = chunk;
-    if (rx !== null && rxLen < 0) {
-      // the last chunk ended inside a fixed header (at most 4 bytes kept)
-      bytes = concat(rx, chunk);
-      rx = null;
-    }
-    let pos = 0;
-    const end = bytes.length;
-    try {
-      while (pos < end) {
-        const r = rx;
-        if (r !== null) {
-          // a packet whose length the header gave: filled chunk by chunk, one allocation
-          const n = Math.min(r.length - rxLen, end - pos);
-          r.set(bytes.subarray(pos, pos + n), rxLen);
-          rxLen += n;
-          pos += n;
-          if (rxLen < r.length) return;
-          rx = null;
-          packet(decode(v, r));
-          continue;
-        }
-        const size = frameLength(bytes, pos, end);
-        if (size < 0) {
-          rx = bytes.slice(pos, end);
-          rxLen = -1;
-          return;
-        }
-        // refused from the header, before a byte of it is buffered
-        if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5 && o.properties !== undefined && size > pick(o.properties.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
-        if (end - pos < size) {
-          rx = new Uint8Array(size);
-          rxLen = 0;
-          continue;
-        }
-        packet(decode(v, bytes.subarray(pos, pos + size)));
-        pos += size;
-      }
-    } catch (e) {
-      rx = null;
-      fail(e as Error);
-    }
-  }
-
-  function packet(p: InPacket): void {
-    const id = p.messageId as number;
-    if (!self.connected && p.cmd !== 'connack') throw mqttError(PROTOCOL_ERROR, p.cmd + ' before connack');
-    switch (p.cmd) {
-      case 'connack': return connack(p);
-      case 'publish': return message(p);
-      case 'pingresp':
-        deadline = -1;
-        return arm();
-      case 'pubrel': {
-        const known = inbound[id] !== undefined;
-        delete inbound[id];
-        unstore(prefix + 'i' + id.toString(36));
-        write(encAck(v, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
-        return;
-      }
-      case 'disconnect':
-        // MQTT 5 only (the codec refuses it in 3.1.1): the server says why, then closes
-        emit('disconnect', p);
-        if (transport !== null) transport.close();
-        return;
-    }
-    acknowledged(p, id);
-  }
-
-  function connack(p: InPacket): void {
-    if (self.connected) throw mqttError(PROTOCOL_ERROR, 'second connack');
-    const code = pick(p.returnCode, pick(p.reasonCode, 0));
-    if (code !== 0) throw mqttError(code, 'connection refused: ' + code);
-    self.connected = true;
-    deadline = -1;
-    attempts = 0;
-    keepaliveMs = pick(o.keepalive, 60) * 1000;
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5) {
-      const props = p.properties === undefined ? {} : p.properties;
-      aliases = {};
-      receiveMax = pick(props.receiveMaximum, 65535);
-      maxPacket = pick(props.maximumPacketSize, UNLIMITED);
-      maxQos = pick(props.maximumQoS, 2);
-      retainOk = !!pick(props.retainAvailable, 1);
-      if (props.serverKeepAlive !== undefined) keepaliveMs = props.serverKeepAlive * 1000;
-      if (props.assignedClientIdentifier !== undefined) o.clientId = props.assignedClientIdentifier;
-    }
-    if (!p.sessionPresent) {
-      // the server kept no QoS 2 state: ids awaiting PUBREL are free again
-      for (const id in inbound) {
-        delete inbound[id];
-        unstore(prefix + 'i' + (+id).toString(36));
-      }
-    }
-    if (!p.sessionPresent && o.resubscribe !== false) {
-      const filters: Sub[] = [];
-      for (const t in subs) filters.push(subs[t]);
-      if (filters.length > 0) {
-        const id = nextId();
-        // first in the queue: messages queued offline may be for these subscriptions
-        out.unshift({ id, bytes: encSubscribe(v, id, filters), cb: undefined, qos: 0, sent: false, key: '', subs: filters });
-      }
-    }
-    pump();
-    arm();
-    emit('connect', p);
-  }
-
-  function message(p: InPacket): void {
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && V5) {
-      const alias = p.properties !== undefined ? p.properties.topicAlias : undefined;
-      if (alias !== undefined) {
-        if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + alias);
-        if (p.topic === '') p.topic = aliases[alias];
-        else aliases[alias] = p.topic as string;
-        if (p.topic === undefined) throw mqttError(PROTOCOL_ERROR, 'unknown topic alias');
-      }
-    }
-    if (p.topic === '') throw mqttError(PROTOCOL_ERROR, 'empty topic');
-    const id = p.messageId as number;
-    if (p.qos === 2) {
-      // acknowledged before the application sees it (DESIGN.md); once only until PUBREL
-      const again = inbound[id] !== undefined;
-      if (!again) {
-        inbound[id] = 1;
-        keep(prefix + 'i' + id.toString(36), new Uint8Array(0));
-      }
-      write(encAck(v, 5, id));
-      if (again) return;
-    } else if (p.qos === 1) write(encAck(v, 4, id));
-    emit('message', p.topic, p.payload, p);
-  }
-
-  /** PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK: the entry they answer. */
-  function acknowledged(p: InPacket, id: number): void {
-    let i = 0;
-    while (i < out.length && !(out[i].id === id && out[i].sent)) i++;
-    const e = out[i];
-    const type = e === undefined ? 0 : e.bytes[0] >> 4;
-    const cmd = p.cmd;
-    const expected = cmd === 'puback' ? type === PUBLISH && e.qos === 1
-      : cmd === 'pubrec' ? type === PUBLISH && e.qos === 2
-        : cmd === 'pubcomp' ? type === PUBREL
-          : cmd === 'suback' ? type === SUBSCRIBE : type === SUBSCRIBE + 2;
-    if (!expected) {
-      // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can finish
-      if (cmd === 'pubrec') write(encAck(v, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
-      return;
-    }
-    const code = pick(p.reasonCode, 0);
-    if (cmd === 'pubrec' && code < 0x80) {
-      e.bytes = encAck(v, PUBREL, id);
-      if (e.key !== '') keep(e.key, e.bytes);
-      write(e.bytes);
-      return;
-    }
-    out.splice(i, 1);
-    if (e.key !== '') unstore(e.key);
-    let error: Error | null = null;
-    let result: unknown = p;
-    if (cmd === 'suback') {
-      const filters = e.subs as Sub[];
-      const granted: { topic: string; qos: number }[] = [];
-      for (let j = 0; j < filters.length; j++) {
-        const g = p.granted !== undefined && j < p.granted.length ? p.granted[j] : 0x80;
-        granted.push({ topic: filters[j].topic, qos: g });
-        if (g < 0x80) subs[filters[j].topic] = filters[j];
-      }
-      result = granted;
-    } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, cmd + ' ' + code);
-    later(e.cb, error, result);
-    pump();
-  }
-
-  // ---- store --------------------------------------------------------------------------
-
-  /** Takes back what a previous client left in the store: unacknowledged messages, in order, and QoS 2 receptions. */
-  function restore(s: Store): void {
-    const keys = s.keys(prefix);
-    const found: { n: number; key: string }[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      const n = parseInt(k.slice(prefix.length + 1), 36);
-      const kind = k.charAt(prefix.length);
-      if (kind === 'i') inbound[n] = 1;
-      else if (kind === 'o' && n >= 0) found.push({ n, key: k });
-    }
-    found.sort((a, b) => a.n - b.n);
-    for (let i = 0; i < found.length; i++) {
-      const bytes = s.get(found[i].key);
-      if (bytes === undefined || bytes.length < 4) continue;
-      const type = bytes[0] >> 4;
-      // the packet id follows the topic in a PUBLISH, and comes first in a PUBREL
-      let at = 2;
-      while (bytes[at - 1] & 0x80) at++;
-      if (type === PUBLISH) {
-        at += 2 + (bytes[at] << 8 | bytes[at + 1]);
-        bytes[0] |= 8; // perhaps sent before the reset
-      }
-      const id = bytes[at] << 8 | bytes[at + 1];
-      out.push({ id, bytes, cb: undefined, qos: type === PUBLISH ? (bytes[0] >> 1) & 3 : 2, sent: false, key: found[i].key, subs: undefined });
-      seq = found[i].n + 1;
-      if (id > lastId) lastId = id;
-    }
-  }
-
-  // ---- time ---------------------------------------------------------------------------
-
-  function tick(): void {
-    const t = now();
-    const calls = due;
-    due = [];
-    for (let i = 0; i < calls.length; i++) calls[i]();
-    if (deadline >= 0 && t >= deadline) {
-      deadline = -1;
-      fail(mqttError(KEEP_ALIVE_TIMEOUT, self.connected ? 'keep-alive timeout' : 'connect timeout'));
-    } else if (retryAt >= 0 && t >= retryAt) {
-      retryAt = -1;
-      emit('reconnect');
-      return dial();
-    } else if (self.connected && keepaliveMs > 0 && deadline < 0 && t - lastSent >= keepaliveMs) {
-      write(encPingreq());
-      deadline = t + pick(o.pingTimeout, Math.min(keepaliveMs / 2, 10000));
-    }
-    arm();
-  }
-
-  /** Sets the one timer for the earliest thing due. */
-  function arm(): void {
-    const t = now();
-    let at = due.length > 0 ? t : deadline;
-    if (retryAt >= 0 && (at < 0 || retryAt < at)) at = retryAt;
-    if (self.connected && keepaliveMs > 0 && deadline < 0) {
-      const ping = lastSent + keepaliveMs;
-      if (at < 0 || ping < at) at = ping;
-    }
-    if (at < 0) clock.clearTimer();
-    else clock.setTimer(at > t ? at - t : 0, tick);
-  }
-
-  // ---- the application's calls --------------------------------------------------------
-
-  self.connected = false;
-  self.disconnecting = false;
-  (self as { options: CompactOptions }).options = o;
-  (self as { inflightCount: number }).inflightCount = 0;
-
-  self.publish = function (topic, message, opts, cb) {
-    if (typeof opts === 'function') {
-      cb = opts;
-      opts = undefined;
-    }
-    const po: PublishOptions = opts === undefined ? {} : opts;
-    const qos = pick(po.qos, 0);
-    const retain = !!po.retain;
-    let error: Error | null = null;
-    if (self.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
-    else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
-    else if (!(qos === 0 || qos === 1 || qos === 2) || qos > maxQos) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
-    else if (retain && !retainOk) error = mqttError(RETAIN_NOT_SUPPORTED, 'retain not available');
-    else if (out.length >= pick(o.maxQueued, 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
-    if (error === null) {
-      const id = qos > 0 ? nextId() : 0;
-      const bytes = encPublish(v, topic, bytesOf(message), qos, retain, false, id, po.properties);
-      if (bytes.length > maxPacket) error = mqttError(PACKET_TOO_LARGE, 'packet too large');
-      else enqueue(id, bytes, cb, qos, undefined);
-    }
-    if (error !== null) later(cb, error);
-    return self;
-  };
-
-  self.subscribe = function (topics, opts, cb) {
-    if (typeof opts === 'function') {
-      cb = opts;
-      opts = undefined;
-    }
-    const so: SubscribeOptions = opts === undefined ? {} : opts;
-    const filters: Sub[] = [];
-    const add = (topic: string, x: SubscribeOptions) => {
-      filters.push({ topic, qos: pick(x.qos, 0), nl: x.nl, rap: x.rap, rh: x.rh });
-    };
-    if (typeof topics === 'string') add(topics, so);
-    else if (Array.isArray(topics)) for (let i = 0; i < topics.length; i++) add(topics[i], so);
-    else for (const t in topics) add(t, topics[t]);
-    let bad = self.disconnecting || filters.length === 0;
-    for (let i = 0; i < filters.length; i++) if (badTopic(filters[i].topic, true) || !(filters[i].qos >= 0 && filters[i].qos <= 2)) bad = true;
-    if (bad) later(cb, mqttError(TOPIC_FILTER_INVALID, 'bad subscription'));
-    else {
-      const id = nextId();
-      enqueue(id, encSubscribe(v, id, filters, so.properties), cb, 0, filters);
-    }
-    return self;
-  };
-
-  self.unsubscribe = function (topics, opts, cb) {
-    if (typeof opts === 'function') {
-      cb = opts;
-      opts = undefined;
-    }
-    const list = typeof topics === 'string' ? [topics] : topics;
-    let bad = self.disconnecting || list.length === 0;
-    for (let i = 0; i < list.length; i++) if (badTopic(list[i], true)) bad = true;
-    if (bad) later(cb, mqttError(TOPIC_FILTER_INVALID, 'bad unsubscribe'));
-    else {
-      for (let i = 0; i < list.length; i++) delete subs[list[i]];
-      const id = nextId();
-      enqueue(id, encUnsubscribe(v, id, list, opts === undefined ? undefined : opts.properties), cb, 0, undefined);
-    }
-    return self;
-  };
-
-  self.end = function (force, cb) {
-    if (typeof force === 'function') {
-      cb = force;
-      force = false;
-    }
-    if (self.disconnecting) {
-      later(cb, null);
-      return self;
-    }
-    self.disconnecting = true;
-    endCb = cb;
-    retryAt = -1;
-    if (transport === null) ended();
-    else {
-      if (self.connected && !force) write(encDisconnect(v));
-      transport.close();
-    }
-    return self;
-  };
-
-  self.reconnect = function () {
-    self.disconnecting = false;
-    endCb = undefined;
-    retryAt = -1;
-    if (transport === null) dial();
-    else transport.close();
-    return self;
-  };
-
+  if (v !== 4 && (v !== 5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + v + ' unsupported');
   if (o.clientId === undefined) o.clientId = 'fq' + Math.random().toString(16).slice(2, 10);
-  if (store !== undefined) restore(store);
-  dial();
-  return self;
+  c.connected = false;
+  c.disconnecting = false;
+  (c as { options: CompactOptions }).options = o;
+  (c as { inflightCount: number }).inflightCount = 0;
+  c.opt = o;
+  c.ver = v;
+  c.plat = platform;
+  c.clk = platform.clock;
+  c.stash = o.store;
+  c.keyPrefix = pick(o.storePrefix, 'fq') + '/';
+  c.sock = null;
+  c.rxBuf = null;
+  c.rxLen = 0;
+  c.outbox = [];
+  c.qos2In = {};
+  c.subsKept = {};
+  c.lastId = 0;
+  c.storeSeq = 0;
+  c.rcvMax = 65535;
+  c.maxPacket = UNLIMITED;
+  c.maxQos = 2;
+  c.retainOk = true;
+  c.aliasTopics = {};
+  c.keepaliveMs = 0;
+  c.lastSent = 0;
+  c.deadline = -1;
+  c.retryAt = -1;
+  c.redials = 0;
+  c.dueCalls = [];
+  c.endCb = undefined;
+  c.broken = false;
+  c.ticker = () => tick(c);
+  if (c.stash !== undefined) restore(c, c.stash);
+  dial(c);
 }
 
-/**
- * `new CompactClient(platform, options)`: connects at once (listen for 'connect').
- * A function (see the top of the file), so its prototype carries only the events.
- */
-export const CompactClient = create as unknown as { new (platform: Platform, options?: CompactOptions): CompactClient; prototype: object };
+const proto = CompactClientImpl.prototype as Client;
+
+proto.publish = function (this: Client, topic, message, opts, cb) {
+  const c = this;
+  if (typeof opts === 'function') {
+    cb = opts;
+    opts = undefined;
+  }
+  const po: PublishOptions = opts === undefined ? {} : opts;
+  const qos = pick(po.qos, 0);
+  const retain = !!po.retain;
+  let error: Error | null = null;
+  if (c.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
+  else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
+  else if (!(qos === 0 || qos === 1 || qos === 2) || qos > c.maxQos) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
+  else if (retain && !c.retainOk) error = mqttError(RETAIN_NOT_SUPPORTED, 'retain not available');
+  else if (c.outbox.length >= pick(c.opt.maxQueued, 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
+  if (error === null) {
+    const id = qos > 0 ? nextId(c) : 0;
+    const bytes = encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties);
+    if (bytes.length > c.maxPacket) error = mqttError(PACKET_TOO_LARGE, 'packet too large');
+    else enqueue(c, id, bytes, cb, qos, undefined);
+  }
+  if (error !== null) later(c, cb, error);
+  return c;
+};
+
+proto.subscribe = function (this: Client, topics, opts, cb) {
+  const c = this;
+  if (typeof opts === 'function') {
+    cb = opts;
+    opts = undefined;
+  }
+  const so: SubscribeOptions = opts === undefined ? {} : opts;
+  const filters: Sub[] = [];
+  const add = (topic: string, x: SubscribeOptions) => {
+    filters.push({ topic, qos: pick(x.qos, 0), nl: x.nl, rap: x.rap, rh: x.rh });
+  };
+  if (typeof topics === 'string') add(topics, so);
+  else if (Array.isArray(topics)) for (let i = 0; i < topics.length; i++) add(topics[i], so);
+  else for (const t in topics) add(t, topics[t]);
+  let bad = c.disconnecting || filters.length === 0;
+  for (let i = 0; i < filters.length; i++) if (badTopic(filters[i].topic, true) || !(filters[i].qos >= 0 && filters[i].qos <= 2)) bad = true;
+  if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad subscription'));
+  else {
+    const id = nextId(c);
+    enqueue(c, id, encSubscribe(c.ver, id, filters, so.properties), cb, 0, filters);
+  }
+  return c;
+};
+
+proto.unsubscribe = function (this: Client, topics, opts, cb) {
+  const c = this;
+  if (typeof opts === 'function') {
+    cb = opts;
+    opts = undefined;
+  }
+  const list = typeof topics === 'string' ? [topics] : topics;
+  let bad = c.disconnecting || list.length === 0;
+  for (let i = 0; i < list.length; i++) if (badTopic(list[i], true)) bad = true;
+  if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad unsubscribe'));
+  else {
+    for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
+    const id = nextId(c);
+    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts === undefined ? undefined : opts.properties), cb, 0, undefined);
+  }
+  return c;
+};
+
+proto.end = function (this: Client, force, cb) {
+  const c = this;
+  if (typeof force === 'function') {
+    cb = force;
+    force = false;
+  }
+  if (c.disconnecting) {
+    later(c, cb, null);
+    return c;
+  }
+  c.disconnecting = true;
+  c.endCb = cb;
+  c.retryAt = -1;
+  if (c.sock === null) ended(c);
+  else {
+    if (c.connected && !force) write(c, encDisconnect(c.ver));
+    c.sock.close();
+  }
+  return c;
+};
+
+proto.reconnect = function (this: Client) {
+  const c = this;
+  c.disconnecting = false;
+  c.endCb = undefined;
+  c.retryAt = -1;
+  if (c.sock === null) dial(c);
+  else c.sock.close();
+  return c;
+};
+
+export const CompactClient = CompactClientImpl as unknown as { new (platform: Platform, options?: CompactOptions): CompactClient; prototype: CompactClient };
