@@ -61,7 +61,7 @@ export interface CompactOptions {
   maxQueued?: number;
   /** resubscribe when the server has no session for us; default true */
   resubscribe?: boolean;
-  /** where unacknowledged QoS 1/2 messages and QoS 2 receptions are kept */
+  /** where unacknowledged QoS 1/2 messages and QoS 2 receptions are kept (not in the lite bundle: it throws) */
   store?: Store;
   /** the store's key prefix, default 'fq' (Espruino Storage names: at most 28 characters) */
   storePrefix?: string;
@@ -227,12 +227,15 @@ function now(c: Client): number {
   return c.clk.now();
 }
 
-function keep(c: Client, key: string, bytes: Uint8Array): void {
-  if (c.stash !== undefined) c.stash.set(key, bytes);
-}
-
-function unstore(c: Client, key: string): void {
-  if (c.stash !== undefined) c.stash.delete(key);
+/**
+ * Writes (bytes) or removes (no bytes) a store entry, when there is a store. The lite
+ * build has no store: its call sites test the flag, so the keys are not even made.
+ */
+function stash(c: Client, key: string, bytes?: Uint8Array): void {
+  const s = c.stash;
+  if (s === undefined) return;
+  if (bytes === undefined) s.delete(key);
+  else s.set(key, bytes);
 }
 
 function later(c: Client, cb: Callback | (() => void) | undefined, a: Error | null, b?: unknown): void {
@@ -271,9 +274,9 @@ function nextId(c: Client): number {
 
 function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | undefined): void {
   let key = '';
-  if (qos > 0 && c.stash !== undefined) {
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && qos > 0 && c.stash !== undefined) {
     key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
-    keep(c, key, bytes);
+    stash(c, key, bytes);
   }
   c.outbox.push({ eId: id, eBytes: bytes, eCb: cb, eQos: qos, eSent: false, eKey: key, eSubs: filters });
   pump(c);
@@ -419,8 +422,7 @@ function received(c: Client, chunk: Uint8Array): void {
         return;
       }
       // refused from the header, before a byte of it is buffered
-      const props = c.opt.properties;
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && props !== undefined && size > pick(props.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && c.opt.properties !== undefined && size > pick(c.opt.properties.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
       if (end - pos < size) {
         c.rxBuf = new Uint8Array(size);
         c.rxLen = 0;
@@ -447,7 +449,7 @@ function packet(c: Client, p: InPacket): void {
     case 'pubrel': {
       const known = c.qos2In[id] !== undefined;
       delete c.qos2In[id];
-      unstore(c, c.keyPrefix + 'i' + id.toString(36));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + id.toString(36));
       write(c, encAck(c.ver, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
       return;
     }
@@ -483,7 +485,7 @@ function connack(c: Client, p: InPacket): void {
     // the server kept no QoS 2 state: ids awaiting PUBREL are free again
     for (const id in c.qos2In) {
       delete c.qos2In[id];
-      unstore(c, c.keyPrefix + 'i' + (+id).toString(36));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + (+id).toString(36));
     }
     if (o.resubscribe !== false) {
       const filters: Sub[] = [];
@@ -518,7 +520,7 @@ function message(c: Client, p: InPacket): void {
     const again = c.qos2In[id] !== undefined;
     if (!again) {
       c.qos2In[id] = 1;
-      keep(c, c.keyPrefix + 'i' + id.toString(36), new Uint8Array(0));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + id.toString(36), new Uint8Array(0));
     }
     write(c, encAck(c.ver, 5, id));
     if (again) return;
@@ -546,12 +548,12 @@ function acknowledged(c: Client, p: InPacket, id: number): void {
   const code = pick(p.reasonCode, 0);
   if (cmd === 'pubrec' && code < 0x80) {
     e.eBytes = encAck(c.ver, PUBREL, id);
-    if (e.eKey !== '') keep(c, e.eKey, e.eBytes);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey, e.eBytes);
     write(c, e.eBytes);
     return;
   }
   out.splice(i, 1);
-  if (e.eKey !== '') unstore(c, e.eKey);
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey);
   let error: Error | null = null;
   let result: unknown = p;
   if (cmd === 'suback') {
@@ -660,7 +662,6 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.plat = platform;
   c.clk = platform.clock;
   c.stash = o.store;
-  c.keyPrefix = pick(o.storePrefix, 'fq') + '/';
   c.sock = null;
   c.rxBuf = null;
   c.rxLen = 0;
@@ -668,7 +669,6 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.qos2In = {};
   c.subsKept = {};
   c.lastId = 0;
-  c.storeSeq = 0;
   c.rcvMax = 65535;
   c.maxPacket = UNLIMITED;
   c.maxQos = 2;
@@ -683,7 +683,11 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.endCb = undefined;
   c.broken = false;
   c.ticker = () => tick(c);
-  if (c.stash !== undefined) restore(c, c.stash);
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
+    c.keyPrefix = pick(o.storePrefix, 'fq') + '/';
+    c.storeSeq = 0;
+    if (c.stash !== undefined) restore(c, c.stash);
+  } else if (c.stash !== undefined) throw new Error('store: the lite bundle has none');
   dial(c);
 }
 
