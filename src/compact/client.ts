@@ -216,13 +216,6 @@ function badTopic(topic: unknown, filter: boolean): boolean {
   return typeof topic !== 'string' || topic === '' || (!filter && /[+#]/.test(topic));
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const r = new Uint8Array(a.length + b.length);
-  r.set(a);
-  r.set(b, a.length);
-  return r;
-}
-
 function now(c: Client): number {
   return c.clk.now();
 }
@@ -242,13 +235,6 @@ function later(c: Client, cb: Callback | (() => void) | undefined, a: Error | nu
   if (cb === undefined) return;
   c.dueCalls.push(() => (cb as Callback)(a, b));
   arm(c);
-}
-
-function inflight(c: Client): number {
-  const out = c.outbox;
-  let n = 0;
-  for (let i = 0; i < out.length; i++) if (out[i].eSent && out[i].eQos > 0) n++;
-  return n;
 }
 
 // ---- sending ------------------------------------------------------------------------
@@ -287,7 +273,8 @@ function pump(c: Client): void {
   if (!c.connected) return;
   const out = c.outbox;
   const window = Math.min(pick(c.opt.maxInflight, 20), c.rcvMax);
-  let n = inflight(c);
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (out[i].eSent && out[i].eQos > 0) n++;
   for (let i = 0; i < out.length; i++) {
     const e = out[i];
     if (e.eSent) continue;
@@ -396,7 +383,9 @@ function received(c: Client, chunk: Uint8Array): void {
   let bytes = chunk;
   if (c.rxBuf !== null && c.rxLen < 0) {
     // the last chunk ended inside a fixed header (at most 4 bytes kept)
-    bytes = concat(c.rxBuf, chunk);
+    bytes = new Uint8Array(c.rxBuf.length + chunk.length);
+    bytes.set(c.rxBuf);
+    bytes.set(chunk, c.rxBuf.length);
     c.rxBuf = null;
   }
   let pos = 0;
