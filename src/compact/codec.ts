@@ -26,6 +26,11 @@ const PAIR = 448;
 
 /** Espruino's global, absent elsewhere. */
 declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
+/** Not on Espruino, only used where E is absent (src/tsconfig.json's lib has neither). */
+declare const TextEncoder: new () => { encode(s: string): Uint8Array };
+declare const TextDecoder: new (label: string, o: { ignoreBOM: boolean }) => { decode(u: Uint8Array): string };
+
+const ESP = typeof E != 'undefined';
 
 export type Props = { [name: string]: any };
 export interface WillFields { topic: string; payload: Uint8Array; qos: number; retain: boolean; properties?: Props }
@@ -128,33 +133,13 @@ function pkt(h: number, f: () => void): Uint8Array {
   });
 }
 
-/** Writes code point c as UTF-8; a surrogate or a value over U+10FFFF as U+FFFD. */
-function wcp(c: number): void {
-  if (c >> 11 == 27 || c > 0x10ffff) c = 0xfffd;
-  // n continuation bytes of 6 bits each after the lead byte
-  let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-  put(n ? (0xff00 >> (n + 1)) | (c >> (6 * n)) : c);
-  while (n--) put(((c >> (6 * n)) & 63) | 128);
-}
-
 /**
  * UTF-8 bytes of a JS string (lone surrogates -> U+FFFD). On Espruino a string is bytes
- * (or, on a Unicode build, flagged UTF-8), which E.toUint8Array gives as they are.
+ * (or, on a Unicode build, flagged UTF-8), which E.toUint8Array gives as they are;
+ * elsewhere (Node: tests, tools) TextEncoder does it.
  */
 export function utf8(s: string): Uint8Array {
-  if (typeof E != 'undefined') return E.toUint8Array(s);
-  return run(function () {
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      const d = s.charCodeAt(i + 1); // NaN past the end
-      // a surrogate pair (D800..DBFF, DC00..DFFF) makes one code point
-      if (c >> 10 == 54 && d >> 10 == 55) {
-        c = (c << 10) + d - 0x35fdc00; // (c - 0xd800) * 1024 + (d - 0xdc00) + 0x10000
-        i++;
-      }
-      wcp(c);
-    }
-  });
+  return ESP ? E.toUint8Array(s) : new TextEncoder().encode(s);
 }
 
 // ---------------------------------------------------------------------------------
@@ -417,29 +402,28 @@ function rbin(): Uint8Array {
 }
 
 /**
- * A UTF-8 string (§1.5.4): read leniently into code points, which must encode back to
- * the same bytes: only well-formed UTF-8 without surrogates does (an overlong form, a
- * stray or missing continuation byte, a surrogate or a value over U+10FFFF all come back
- * different); and no U+0000. On Espruino, whose String.fromCharCode keeps 8 bits, the
- * string is the bytes as they are, one character each (as src/codec gives it there).
+ * A UTF-8 string (§1.5.4), which must be well formed: each sequence read leniently into a
+ * code point c must have n = its shortest length's continuation bytes (an overlong form,
+ * or a stray continuation byte taken as a lead, has not), each of them 10xxxxxx (a missing
+ * one, past the end, is undefined, which is not), and c must not be a surrogate, over
+ * U+10FFFF (as a lead byte F5..FF gives) or U+0000. On Espruino, whose String.fromCharCode
+ * keeps 8 bits, the string is the bytes as they are, one character each (as src/codec
+ * gives it there); elsewhere TextDecoder decodes them, a leading BOM kept [MQTT-1.5.4-3].
  */
 function rstr(): string {
   const u = rbin();
-  let s = '';
-  const back = run(function () {
-    s = '';
-    for (let i = 0; i < u.length; ) {
-      let c = u[i++];
-      let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-      if (n) c &= 63 >> n;
-      while (n--) c = (c << 6) | (u[i++] & 63); // past the end: undefined & 63 is 0
-      bad(!c);
-      wcp(c);
-      s += c > 0xffff ? String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 | (c & 1023)) : String.fromCharCode(c);
+  for (let i = 0; i < u.length; ) {
+    let c = u[i++];
+    let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+    const k = n;
+    if (n) c &= 127 >> n; // 4 bits of an F0..FF lead, so that F8..FF make c too large
+    while (n--) {
+      bad(u[i] >> 6 != 2);
+      c = (c << 6) | (u[i++] & 63);
     }
-  });
-  bad(back.join() != u.join());
-  return typeof E != 'undefined' ? E.toString(u) : s;
+    bad(!c || c >> 11 == 27 || c > 0x10ffff || k != (c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3));
+  }
+  return ESP ? E.toString(u) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
 }
 
 /** A packet identifier, not 0 [MQTT-2.2.1-3]. */

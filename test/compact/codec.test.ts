@@ -346,6 +346,41 @@ describe('utf8', () => {
 // ---------------------------------------------------------------------------------
 // Rejections: one each, with the code
 
+describe('UTF-8 strings', () => {
+  it('a topic is accepted exactly when it is well-formed UTF-8 without U+0000 (against TextDecoder fatal)', () => {
+    const rng = new Rng(SEED ^ 0x0f8);
+    // bytes near the edges of the lead and continuation ranges, and ASCII
+    const pool = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xf7, 0xf8, 0xfe, 0xff];
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const fails: string[] = [];
+    let good = 0;
+    for (let i = 0; i < 20000; i++) {
+      const t = new Uint8Array(1 + rng.int(6));
+      for (let j = 0; j < t.length; j++) t[j] = rng.pick(pool);
+      let want: string | undefined;
+      try {
+        want = strict.decode(t);
+        if (want.includes('\0')) want = undefined;
+      } catch {
+        want = undefined;
+      }
+      const b = new Uint8Array(4 + t.length);
+      b.set([0x30, 2 + t.length, 0, t.length]);
+      b.set(t, 4);
+      let got: string | number | undefined;
+      try {
+        got = decode(4, b).topic;
+      } catch (e) {
+        got = (e as { code?: number }).code;
+      }
+      if (want === undefined ? got !== 0x81 : got !== want) fails.push(`${hex(t)}: ${String(got)}, expected ${want === undefined ? '0x81' : JSON.stringify(want)}`);
+      else if (want !== undefined) good++;
+    }
+    expectNone(fails, 20000);
+    expect(good).toBeGreaterThan(200);
+  });
+});
+
 describe('decode rejects', () => {
   const cases: [string, Version, string, number][] = [
     ['a truncated packet (Remaining Length past the end)', 4, '30 05 00 01 74', 0x81],
@@ -369,6 +404,9 @@ describe('decode rejects', () => {
     ['a byte FF', 4, '30 03 00 01 ff', 0x81],
     ['a stray continuation byte', 4, '30 03 00 01 80', 0x81],
     ['a missing continuation byte', 4, '30 04 00 02 e2 82', 0x81],
+    ['a lead byte followed by an ASCII byte', 4, '30 05 00 03 e2 41 ac', 0x81],
+    ['a lead byte F8 (a 5-byte form)', 4, '30 07 00 05 f8 88 80 80 80', 0x81],
+    ['an overlong encoding (F0 8F BF BF)', 4, '30 06 00 04 f0 8f bf bf', 0x81],
     ['trailing bytes (PUBACK)', 4, '40 03 00 01 00', 0x81],
     ['trailing bytes (PINGRESP)', 4, 'd0 01 00', 0x81],
     ['trailing bytes (UNSUBACK 3.1.1)', 4, 'b0 03 00 01 00', 0x81],
@@ -415,6 +453,10 @@ describe('decode rejects', () => {
     expect(decode(5, bytesOf('30 0c 00 01 74 07 0b 01 0b 02 0b 83 01 78'))).toEqual({
       cmd: 'publish', topic: 't', qos: 0, retain: false, dup: false, payload: bytesOf('78'), properties: { subscriptionIdentifier: [1, 2, 131] },
     });
+    // the edges of the ranges: U+D7FF, U+E000, U+FFFF, U+10FFFF, U+0080, U+07FF; a leading BOM is kept [MQTT-1.5.4-3]
+    const e = decode(4, bytesOf('30 16 00 14 ed 9f bf ee 80 80 ef bf bf f4 8f bf bf c2 80 df bf ef bb bf'));
+    expect(e.topic).toBe('\ud7ff\ue000\uffff\udbff\udfff\u0080\u07ff\ufeff');
+    expect(decode(4, bytesOf('30 05 00 03 ef bb bf')).topic).toBe('\ufeff');
     const q = decode(4, bytesOf('3b 0d 00 07 e2 82 ac f0 9f 98 80 00 07 01 02'));
     expect(q).toEqual({ cmd: 'publish', topic: '€😀', qos: 1, retain: true, dup: true, messageId: 7, payload: bytesOf('0102') });
   });
