@@ -2,8 +2,8 @@
 // Espruino (src/codec is the fast, complete codec for Node, Moddable and servers).
 // Encoders return one whole packet; decode() takes one whole packet from the server.
 //
-// Encoding runs a packet's body function twice (run, pkt): once with no buffer, to count
-// the bytes, then into a buffer of exactly that size, so nothing is copied twice and a
+// Encoding runs a packet's body function twice (pkt): once with no buffer, to count the
+// bytes, then into a buffer of exactly that size, so nothing is copied twice and a
 // payload goes straight into the packet. MQTT 5 paths are guarded by the FIRMQTT_LITE
 // test written out in each condition (src/flags.d.ts), so that the lite bundle drops them
 // and the property table with them.
@@ -108,29 +108,26 @@ function str(s: string): void {
   bin(utf8(s));
 }
 
-/** Runs f counting, then again into a buffer of the size counted; returns the buffer. Nests. */
-function run(f: () => void): Uint8Array {
-  const b = B;
-  const p = P;
+/**
+ * A whole packet: first byte h, Remaining Length, then the body f writes. f runs twice:
+ * counting (the header counted after the body, whose length it holds), then writing into
+ * a buffer of the size counted. The buffer is let go of at the end, so that the writer
+ * does not keep the last packet alive.
+ */
+function pkt(h: number, f: () => void): Uint8Array {
   B = null;
   P = 0;
   f();
+  const n = P;
+  put(h);
+  vi(n);
   const out = (B = new Uint8Array(P));
   P = 0;
+  put(h);
+  vi(n);
   f();
-  B = b;
-  P = p;
+  B = null;
   return out;
-}
-
-/** A whole packet: first byte h, Remaining Length, then the body f writes. */
-function pkt(h: number, f: () => void): Uint8Array {
-  const n = run(f).length; // Espruino frees this first buffer at once (reference counts)
-  return run(function () {
-    put(h);
-    vi(n);
-    f();
-  });
 }
 
 /**
@@ -218,13 +215,22 @@ function wprops(t: number, o?: Props): void {
   }
 }
 
+/** The length of the properties of packet t (0: will), counted without writing. */
+function plen(t: number, o?: Props): number {
+  const b = B;
+  const p = P;
+  B = null;
+  wprops(t, o);
+  const n = P - p;
+  B = b;
+  P = p;
+  return n;
+}
+
 /** Property Length and properties of packet t (0: will). */
 function pr(t: number, o?: Props): void {
-  const b = run(function () {
-    wprops(t, o);
-  });
-  vi(b.length);
-  bytes(b);
+  vi(plen(t, o));
+  wprops(t, o);
 }
 
 /** Reads the Property Length and properties of packet t into p.properties (set when there are any). */
@@ -271,9 +277,7 @@ function rprops(t: number, p: InPacket): void {
  * §3.14.2.2.1), except in an AUTH.
  */
 function tail(t: number, rc?: number, o?: Props): void {
-  const n = run(function () {
-    wprops(t, o);
-  }).length;
+  const n = plen(t, o);
   if (rc || n) {
     put(rc || 0);
     if (n || t > 14) pr(t, o);
