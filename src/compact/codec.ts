@@ -437,16 +437,17 @@ function rid(): number {
   return x;
 }
 
-const CMD = ',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp,disconnect,auth'.split(',');
+// the last two only in MQTT 5 (esbuild joins the literals)
+const CMD = (',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp' + (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? ',disconnect,auth' : '')).split(',');
 
 /** Total length (fixed header included) of the packet starting at b[pos], or -1 when b[pos..end) does not hold it all yet. Throws (code 0x81) on a Remaining Length over 4 bytes. */
 export function frameLength(b: Uint8Array, pos: number, end: number): number {
+  D = b;
+  Q = pos + 1;
+  END = end;
   // rvi() once the last byte of the Remaining Length is there
-  for (let i = pos + 1; i < end && i < pos + 5; i++)
-    if (b[i] < 128) {
-      D = b;
-      Q = pos + 1;
-      END = end;
+  for (let i = Q; i < end && i < pos + 5; )
+    if (b[i++] < 128) {
       const n = rvi() + Q - pos;
       return n > end - pos ? -1 : n;
     }
@@ -498,10 +499,8 @@ export function decode(v: number, b: Uint8Array): InPacket {
       if (t < 8 || t > 13) p.reasonCode = Q < END ? rb() : 0;
       if (Q < END || (t > 8 && t < 12)) rprops(t, p);
     }
-    if (t == 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 && t == 11)) {
-      const g: number[] = (p.granted = []);
-      while (Q < END) g.push(D[Q++]);
-    }
+    // the rest as a plain array (Array slice works on any array-like, Espruino's too)
+    if (t == 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 && t == 11)) p.granted = [].slice.call(D, Q, (Q = END));
   }
   bad(Q < END); // the packet is consumed exactly
   return p;
