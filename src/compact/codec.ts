@@ -99,7 +99,7 @@ function bytes(u: Uint8Array): void {
 
 /** Two-byte length, then the bytes (§1.5.6). */
 function bin(u: Uint8Array): void {
-  bad(u.length > 65535);
+  bad(u.length >> 16); // over 65535
   u16(u.length);
   bytes(u);
 }
@@ -418,14 +418,15 @@ function rstr(): string {
   const u = rbin();
   for (let i = 0; i < u.length; ) {
     let c = u[i++];
-    let n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+    // (booleans add as 0 / 1)
+    let n: number = ((c > 0xbf) as any) + (c > 0xdf) + (c > 0xef);
     const k = n;
     if (n) c &= 127 >> n; // 4 bits of an F0..FF lead, so that F8..FF make c too large
     while (n--) {
       bad(u[i] >> 6 != 2);
       c = (c << 6) | (u[i++] & 63);
     }
-    bad(!c || c >> 11 == 27 || c > 0x10ffff || k != (c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3));
+    bad(!c || c >> 11 == 27 || c > 0x10ffff || k != ((c > 0x7f) as any) + (c > 0x7ff) + (c > 0xffff));
   }
   return ESP ? E.toString(u) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
 }
@@ -477,11 +478,10 @@ export function decode(v: number, b: Uint8Array): InPacket {
   if (t == 2) {
     p.sessionPresent = !!(x = rb());
     bad(x > 1); // Connect Acknowledge Flags bits 7..1 are reserved [MQTT-3.2.2-1]
-    x = rb();
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5) {
-      p.reasonCode = x;
+      p.reasonCode = rb();
       rprops(t, p);
-    } else p.returnCode = x;
+    } else p.returnCode = rb();
   } else if (t == 3) {
     x = (f >> 1) & 3;
     bad(x > 2 || (!x && f & 8)); // QoS 3 [MQTT-3.3.1-4]; DUP on QoS 0 [MQTT-3.3.1-2]
