@@ -13,16 +13,21 @@
 
 import { mqttError, MALFORMED_PACKET } from '../codec/errors';
 
-// MQTT 5 property wire types, pre-shifted into bits 6..8 of a property table entry.
-// Declared before any function, so that esbuild inlines them (it does not inline a
-// constant declared after a function).
-const BOOL = 0; // a Byte that must be 0 or 1, shown as a boolean
-// 64: Byte, 128: Two Byte Integer
-const U32 = 192;
-const VINT = 256;
-const BIN = 320;
-// 384: UTF-8 string
-const PAIR = 448;
+/**
+ * MQTT 5 property wire types, bits 6..8 of a property table entry. A const enum, since
+ * esbuild inlines its members where a module-level const stays a variable once bundled.
+ * The fixed-size integers are numbered by their size (a boolean is a byte).
+ */
+const enum W {
+  BOOL, // a Byte that must be 0 or 1, shown as a boolean
+  BYTE,
+  U16,
+  VINT,
+  U32,
+  BIN,
+  STR,
+  PAIR,
+}
 
 /** Espruino's global, absent elsewhere. */
 declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
@@ -140,57 +145,52 @@ export function utf8(s: string): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------
-// MQTT 5 properties (MQTT 5.0 §2.2.2.2, table 2-4): one table. In the lite bundle nothing
-// uses it, and esbuild drops it (the split is marked pure).
+// MQTT 5 properties (MQTT 5.0 §2.2.2.2, table 2-4): one table, by name. In the lite
+// bundle nothing uses it, and esbuild drops it.
 //
-// A table entry is identifier | wire type | packets << 9, where the packets are a bit
+// An entry is identifier | wire type << 6 | packets << 9, where the packets are a bit
 // mask: bit (1 << packet type), and bit 0 for the will properties. The numbers are
 // written out because esbuild does not fold such expressions. Bits (names used in the
 // comments): mW will 1, mC CONNECT 2, mCA CONNACK 4, mP PUBLISH 8, mACK PUBACK..PUBCOMP
 // 0xf0, mS SUBSCRIBE 0x100, mSA SUBACK 0x200, mU UNSUBSCRIBE 0x400, mUA UNSUBACK 0x800,
-// mD DISCONNECT 0x4000, mAU AUTH 0x8000. Wire types: BOOL 0, BYTE 64, U16 128, U32 192,
-// VINT 256, BIN 320, STR 384, PAIR 448.
+// mD DISCONNECT 0x4000, mAU AUTH 0x8000. Wire types (W): BOOL 0, BYTE 1, U16 2, VINT 3,
+// U32 4, BIN 5, STR 6, PAIR 7.
+const PT: { [name: string]: number } = {
+  payloadFormatIndicator: 0x1201, // 0x01 BOOL, mP | mW
+  messageExpiryInterval: 0x1302, // 0x02 U32, mP | mW
+  contentType: 0x1383, // 0x03 STR, mP | mW
+  responseTopic: 0x1388, // 0x08 STR, mP | mW
+  correlationData: 0x1349, // 0x09 BIN, mP | mW
+  subscriptionIdentifier: 0x210cb, // 0x0b VINT, mP | mS
+  sessionExpiryInterval: 0x800d11, // 0x11 U32, mC | mCA | mD
+  assignedClientIdentifier: 0x992, // 0x12 STR, mCA
+  serverKeepAlive: 0x893, // 0x13 U16, mCA
+  authenticationMethod: 0x1000d95, // 0x15 STR, mC | mCA | mAU
+  authenticationData: 0x1000d56, // 0x16 BIN, mC | mCA | mAU
+  requestProblemInformation: 0x417, // 0x17 BOOL, mC
+  willDelayInterval: 0x318, // 0x18 U32, mW
+  requestResponseInformation: 0x419, // 0x19 BOOL, mC
+  responseInformation: 0x99a, // 0x1a STR, mCA
+  serverReference: 0x80099c, // 0x1c STR, mCA | mD
+  reasonString: 0x195e99f, // 0x1f STR, mCA | mACK | mSA | mUA | mD | mAU
+  receiveMaximum: 0xca1, // 0x21 U16, mC | mCA
+  topicAliasMaximum: 0xca2, // 0x22 U16, mC | mCA
+  topicAlias: 0x10a3, // 0x23 U16, mP
+  maximumQoS: 0x864, // 0x24 BYTE, mCA
+  retainAvailable: 0x825, // 0x25 BOOL, mCA
+  userProperties: 0x19fffe6, // 0x26 PAIR, mC | mCA | mP | mW | mACK | mS | mSA | mU | mUA | mD | mAU
+  maximumPacketSize: 0xd27, // 0x27 U32, mC | mCA
+  wildcardSubscriptionAvailable: 0x828, // 0x28 BOOL, mCA
+  subscriptionIdentifiersAvailable: 0x829, // 0x29 BOOL, mCA
+  sharedSubscriptionAvailable: 0x82a, // 0x2a BOOL, mCA
+};
 
-const PN = /* @__PURE__ */ ('payloadFormatIndicator messageExpiryInterval contentType responseTopic correlationData ' +
-  'subscriptionIdentifier sessionExpiryInterval assignedClientIdentifier serverKeepAlive authenticationMethod ' +
-  'authenticationData requestProblemInformation willDelayInterval requestResponseInformation responseInformation ' +
-  'serverReference reasonString receiveMaximum topicAliasMaximum topicAlias maximumQoS retainAvailable ' +
-  'userProperties maximumPacketSize wildcardSubscriptionAvailable subscriptionIdentifiersAvailable ' +
-  'sharedSubscriptionAvailable').split(' ');
-/** identifier | wire type | packets << 9, in PN's order */
-const PI = [
-  0x1201, // 0x01 payloadFormatIndicator: BOOL, mP | mW
-  0x12c2, // 0x02 messageExpiryInterval: U32, mP | mW
-  0x1383, // 0x03 contentType: STR, mP | mW
-  0x1388, // 0x08 responseTopic: STR, mP | mW
-  0x1349, // 0x09 correlationData: BIN, mP | mW
-  0x2110b, // 0x0b subscriptionIdentifier: VINT, mP | mS
-  0x800cd1, // 0x11 sessionExpiryInterval: U32, mC | mCA | mD
-  0x992, // 0x12 assignedClientIdentifier: STR, mCA
-  0x893, // 0x13 serverKeepAlive: U16, mCA
-  0x1000d95, // 0x15 authenticationMethod: STR, mC | mCA | mAU
-  0x1000d56, // 0x16 authenticationData: BIN, mC | mCA | mAU
-  0x417, // 0x17 requestProblemInformation: BOOL, mC
-  0x2d8, // 0x18 willDelayInterval: U32, mW
-  0x419, // 0x19 requestResponseInformation: BOOL, mC
-  0x99a, // 0x1a responseInformation: STR, mCA
-  0x80099c, // 0x1c serverReference: STR, mCA | mD
-  0x195e99f, // 0x1f reasonString: STR, mCA | mACK | mSA | mUA | mD | mAU
-  0xca1, // 0x21 receiveMaximum: U16, mC | mCA
-  0xca2, // 0x22 topicAliasMaximum: U16, mC | mCA
-  0x10a3, // 0x23 topicAlias: U16, mP
-  0x864, // 0x24 maximumQoS: BYTE, mCA
-  0x825, // 0x25 retainAvailable: BOOL, mCA
-  0x19fffe6, // 0x26 userProperties: PAIR, mC | mCA | mP | mW | mACK | mS | mSA | mU | mUA | mD | mAU
-  0xce7, // 0x27 maximumPacketSize: U32, mC | mCA
-  0x828, // 0x28 wildcardSubscriptionAvailable: BOOL, mCA
-  0x829, // 0x29 subscriptionIdentifiersAvailable: BOOL, mCA
-  0x82a, // 0x2a sharedSubscriptionAvailable: BOOL, mCA
-];
-
-/** Table entry i, when packet t (0: will) may carry it; else throws. */
-function pinfo(i: number, t: number): number {
-  const x = PI[i];
+/**
+ * The entry of property `name` when packet t (0: will) may carry it; else throws (an
+ * unknown name, undefined included, or one Object.prototype has, gives no number here).
+ */
+function pinfo(name: string | undefined, t: number): number {
+  const x = PT[name as string];
   bad(!((x >> 9) & (1 << t)));
   return x;
 }
@@ -200,16 +200,16 @@ function wprops(t: number, o?: Props): void {
   for (const name in o) {
     const x = o[name];
     if (x == null) continue;
-    const info = pinfo(PN.indexOf(name), t);
-    const ty = info & 448;
-    for (const k of ty == PAIR ? Object.keys(x) : [''])
-      for (const y of ([] as any[]).concat(ty == PAIR ? x[k] : x)) {
+    const info = pinfo(name, t);
+    const ty = (info >> 6) & 7;
+    for (const k of ty == W.PAIR ? Object.keys(x) : [''])
+      for (const y of ([] as any[]).concat(ty == W.PAIR ? x[k] : x)) {
         put(info & 63);
-        if (ty == PAIR) str(k);
-        if (ty == BOOL) put(y ? 1 : 0);
-        else if (ty < VINT) for (let k = ty == U32 ? 4 : ty >> 6; k--; ) put(y / Math.pow(256, k));
-        else if (ty == VINT) vi(y);
-        else if (ty == BIN) bin(typeof y == 'string' ? utf8(y) : y);
+        if (ty == W.PAIR) str(k);
+        if (ty == W.VINT) vi(y);
+        // an integer of ty bytes (a boolean: 1 byte, true >>> 0 is 1), high byte first
+        else if (ty < W.BIN) for (let k = ty || 1; k--; ) put(y >>> (8 * k));
+        else if (ty == W.BIN) bin(typeof y == 'string' ? utf8(y) : y);
         else str('' + y);
       }
   }
@@ -233,40 +233,42 @@ function pr(t: number, o?: Props): void {
   wprops(t, o);
 }
 
-/** Reads the Property Length and properties of packet t into p.properties (set when there are any). */
+/**
+ * Reads the Property Length and properties of packet t into p.properties (set when there
+ * are any). The reader's end is the properties' end meanwhile, so that a value past it
+ * is malformed as one past the packet is.
+ */
 function rprops(t: number, p: InPacket): void {
   const n = rvi();
-  const end = Q + n;
-  bad(end > END);
+  const e = END;
+  bad((END = Q + n) > e);
   const o: Props = {};
-  while (Q < end) {
+  while (Q < END) {
     const id = rb();
-    let i = 0;
-    while (i < PI.length && (PI[i] & 63) != id) i++;
-    const ty = pinfo(i, t) & 448;
-    const name = PN[i];
-    let x: any;
-    if (ty == BOOL) {
-      x = rb();
+    let name: string | undefined;
+    for (const k in PT) if ((PT[k] & 63) == id) name = k;
+    const ty = (pinfo(name, t) >> 6) & 7;
+    let x: any = ty == W.VINT ? rvi() : ty < W.BIN ? rn(ty || 1) : ty == W.BIN ? rbin() : rstr();
+    if (!ty) {
       bad(x > 1, 0x82);
       x = !!x;
-    } else x = ty < VINT ? rn(ty == U32 ? 4 : ty >> 6) : ty == VINT ? rvi() : ty == BIN ? rbin() : rstr();
+    }
     let obj = o;
-    let key = name;
-    if (ty == PAIR) {
-      obj = o[name] || (o[name] = Object.create(null));
+    let key = name as string;
+    if (ty == W.PAIR) {
+      obj = o[key] || (o[key] = Object.create(null));
       key = x;
       x = rstr();
       // dropped, as mqtt-packet loses it: set on Espruino it corrupts the object (the
       // interpreter then fails an assertion)
       if (key == '__proto__') continue;
-    } else bad(o[name] != null && id != 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
+    } else bad(o[key] != null && id != 11, 0x82); // only a PUBLISH's Subscription Identifier repeats
     // a repeat: a value of the same type (or an array) is there already; anything else is
     // what Espruino's Object.create(null) still inherits (toString, __proto__, ...)
     const w = obj[key];
     obj[key] = w instanceof Array || typeof w == typeof x ? ([] as any[]).concat(w, x) : x;
   }
-  bad(Q != end);
+  END = e;
   if (n) p.properties = o;
 }
 

@@ -306,6 +306,8 @@ describe('encoders: fixed forms', () => {
   it('a property the packet may not carry, or an unknown one, is refused', () => {
     expect(codeOf(() => encPublish(5, 't', new Uint8Array(0), 0, false, false, 0, { sessionExpiryInterval: 1 }))).toBe(0x81);
     expect(codeOf(() => encAck(5, 4, 1, 0, { bogus: 1 }))).toBe(0x81);
+    // names an object has from Object.prototype are no properties either
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) expect(codeOf(() => encAck(5, 4, 1, 0, { [name]: 1 }))).toBe(0x81);
     expect(codeOf(() => encConnect(5, { clientId: 'c', keepalive: 0, clean: true, will: { topic: 't', payload: new Uint8Array(0), qos: 0, retain: false, properties: { receiveMaximum: 1 } } }))).toBe(0x81);
   });
 
