@@ -381,23 +381,22 @@ function rb(): number {
 
 /** A k-byte big-endian integer. */
 function rn(k: number): number {
-  let x = 0;
-  while (k--) x = x * 256 + rb();
-  return x;
+  // the k - 1 high bytes are read first
+  return k ? rn(k - 1) * 256 + rb() : 0;
 }
 
 /** A Variable Byte Integer: at most 4 bytes, in the fewest bytes [MQTT-1.5.5-1]. */
 function rvi(): number {
   let x = 0;
-  let m = 1;
+  let s = 0; // the shift of the next 7 bits; 28 bits at most, so x stays a positive int32
   let d: number;
   do {
-    bad(m > 2097152);
+    bad(s > 21);
     d = rb();
-    x += (d & 127) * m;
-    m *= 128;
+    x |= (d & 127) << s;
+    s += 7;
   } while (d > 127);
-  bad(!d && m > 128);
+  bad(!d && s > 7);
   return x;
 }
 

@@ -192,12 +192,19 @@ function makeCases(v: Version, n: number): Case[] {
     }
   }
   // UTF-8 edge cases in a topic
-  for (const h of ['c3a9', 'e282ac', 'f09f9880', 'c080', 'eda080', 'f4908080', 'ff', '80', 'e282', '00']) {
+  for (const h of ['c3a9', 'e282ac', 'f09f9880', 'c080', 'eda080', 'f4908080', 'ff', '80', 'e282', '00', 'f8a0809f', 'e241ac', 'f08fbfbf', 'c1bf', 'ed9fbf', 'ee8080', 'efbfbf', 'f48fbfbf', 'efbbbf41']) {
     const t = Buffer.from(h, 'hex');
     const b = new Uint8Array([0x30, 2 + t.length, 0, t.length, ...t]);
     cases.push({ fn: 'decode', v, bytes: wire(b) });
   }
   cases.push({ fn: 'encPublish', args: wire([v, 'caf\u00e9/\u20ac/\u{1f600}', new Uint8Array([1]), 0, false, false, 0]) });
+  if (v === 5) {
+    // the largest values of the integer property types, both ways
+    const props = { messageExpiryInterval: 4294967295, topicAlias: 65535, subscriptionIdentifier: 268435455, payloadFormatIndicator: true };
+    cases.push({ fn: 'encPublish', args: wire([v, 't', new Uint8Array(0), 1, false, false, 1, props]) });
+    cases.push({ fn: 'decode', v, bytes: wire(codec.encPublish(v, 't', new Uint8Array(0), 1, false, false, 1, props)) });
+    for (const h of ['3009000174050bffffff7f', '3009000174050b80808001']) cases.push({ fn: 'decode', v, bytes: wire(Buffer.from(h, 'hex')) });
+  }
   return cases;
 }
 

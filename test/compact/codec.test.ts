@@ -455,6 +455,9 @@ describe('decode rejects', () => {
     expect(decode(5, bytesOf('30 0c 00 01 74 07 0b 01 0b 02 0b 83 01 78'))).toEqual({
       cmd: 'publish', topic: 't', qos: 0, retain: false, dup: false, payload: bytesOf('78'), properties: { subscriptionIdentifier: [1, 2, 131] },
     });
+    // Variable Byte Integers at their largest (4 bytes) and at the smallest 4-byte value
+    expect(decode(5, bytesOf('30 09 00 01 74 05 0b ff ff ff 7f')).properties).toEqual({ subscriptionIdentifier: 268435455 });
+    expect(decode(5, bytesOf('30 09 00 01 74 05 0b 80 80 80 01')).properties).toEqual({ subscriptionIdentifier: 2097152 });
     // the edges of the ranges: U+D7FF, U+E000, U+FFFF, U+10FFFF, U+0080, U+07FF; a leading BOM is kept [MQTT-1.5.4-3]
     const e = decode(4, bytesOf('30 16 00 14 ed 9f bf ee 80 80 ef bf bf f4 8f bf bf c2 80 df bf ef bb bf'));
     expect(e.topic).toBe('\ud7ff\ue000\uffff\udbff\udfff\u0080\u07ff\ufeff');
