@@ -19,7 +19,9 @@ export interface EspruinoStream {
 
 declare const E: EspruinoE;
 declare function getTime(): number;
-declare function require(name: string): any;
+// Espruino's require, reached through its `global` object: a bare require(name) in an
+// ES module makes esbuild add its dynamic-require shim (~330 bytes) to the bundle.
+declare const global: { require(name: string): any };
 
 export function espE(): EspruinoE {
   return E;
@@ -30,5 +32,5 @@ export function espTime(): number {
 }
 
 export function espRequire(name: string): any {
-  return require(name);
+  return global.require(name);
 }
