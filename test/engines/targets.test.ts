@@ -1,9 +1,11 @@
 // Target pieces that need no engine: the Moddable stores on fake Preference / file
-// modules, the Espruino Storage store on a fake Storage, and Espruino URL parsing.
-import { describe, expect, it } from 'vitest';
+// modules, the Espruino Storage store on a fake Storage, Espruino URL parsing and the
+// Espruino clock (on a fake getTime and Node's timers, faked by vitest).
+import { describe, expect, it, vi } from 'vitest';
 import { FileStore, PreferenceStore } from '../../targets/moddable/store';
 import { StorageStore } from '../../targets/espruino/storage-store';
 import { parseUrl } from '../../targets/espruino/connect';
+import { EspruinoClock } from '../../targets/espruino/clock';
 import type { Store } from '../../src/store/store';
 
 function fakePreference() {
@@ -118,5 +120,46 @@ describe('Espruino parseUrl', () => {
     expect(parseUrl('mqtt://u%40x:p%3A@192.168.1.10:1884/ignored')).toEqual({ protocol: 'mqtt', username: 'u@x', password: 'p:', host: '192.168.1.10', port: 1884 });
     expect(parseUrl('mqtts://broker.local')).toEqual({ protocol: 'mqtts', host: 'broker.local' });
     expect(parseUrl('mqtt://[::1]:1883')).toEqual({ protocol: 'mqtt', host: '::1', port: 1883 });
+  });
+});
+
+describe('EspruinoClock', () => {
+  it('reads getTime() in integer ms that never decrease, also when setTime() moves it back', () => {
+    const g = globalThis as { getTime?: () => number };
+    try {
+      g.getTime = () => 100.0015;
+      const c = new EspruinoClock();
+      expect(c.now()).toBe(100001);
+      g.getTime = () => 100.5;
+      expect(c.now()).toBe(100500);
+      // setTime(40): the wall clock goes back 60.5 s; time carries on from 100,500 ms
+      g.getTime = () => 40;
+      expect(c.now()).toBe(100500);
+      g.getTime = () => 40.25;
+      expect(c.now()).toBe(100750);
+    } finally {
+      delete g.getTime;
+    }
+  });
+
+  it('keeps one timer: arming again replaces it, clearTimer cancels it and is harmless with none', () => {
+    vi.useFakeTimers();
+    try {
+      const c = new EspruinoClock();
+      const fired: string[] = [];
+      c.clearTimer();
+      c.setTimer(100, () => fired.push('a'));
+      c.setTimer(50, () => fired.push('b'));
+      vi.advanceTimersByTime(200);
+      expect(fired).toEqual(['b']);
+      c.setTimer(10, () => fired.push('c'));
+      c.clearTimer();
+      c.clearTimer();
+      vi.advanceTimersByTime(200);
+      expect(fired).toEqual(['b']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
