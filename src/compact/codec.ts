@@ -199,19 +199,20 @@ function pinfo(name: string | undefined, t: number): number {
 function wprops(t: number, o?: Props): void {
   for (const name in o) {
     const x = o[name];
-    if (x == null) continue;
-    const info = pinfo(name, t);
-    const ty = (info >> 6) & 7;
-    for (const k of ty == W.PAIR ? Object.keys(x) : [''])
-      for (const y of ([] as any[]).concat(ty == W.PAIR ? x[k] : x)) {
-        put(info & 63);
-        if (ty == W.PAIR) str(k);
-        if (ty == W.VINT) vi(y);
-        // an integer of ty bytes (a boolean: 1 byte, true >>> 0 is 1), high byte first
-        else if (ty < W.BIN) for (let k = ty || 1; k--; ) put(y >>> (8 * k));
-        else if (ty == W.BIN) bin(typeof y == 'string' ? utf8(y) : y);
-        else str('' + y);
-      }
+    if (x != null) {
+      const info = pinfo(name, t);
+      const ty = (info >> 6) & 7;
+      for (const k of ty == W.PAIR ? Object.keys(x) : [''])
+        for (const y of ([] as any[]).concat(ty == W.PAIR ? x[k] : x)) {
+          put(info & 63);
+          if (ty == W.PAIR) str(k);
+          if (ty == W.VINT) vi(y);
+          // an integer of ty bytes (a boolean: 1 byte, true >>> 0 is 1), high byte first
+          else if (ty < W.BIN) for (let k = ty || 1; k--; ) put(y >>> (8 * k));
+          else if (ty == W.BIN) bin(typeof y == 'string' ? utf8(y) : y);
+          else str('' + y);
+        }
+    }
   }
 }
 
