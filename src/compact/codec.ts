@@ -336,7 +336,7 @@ export function encSubscribe(v: number, id: number, subs: Sub[], properties?: Pr
     for (const s of subs) {
       str(s.topic);
       // Subscription Options (§3.8.3.1): QoS, No Local, Retain As Published, Retain Handling
-      put(s.qos | (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 ? ((s.nl as any) << 2) | ((s.rap as any) << 3) | ((s.rh as any) << 4) : 0));
+      put(!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 ? s.qos | ((s.nl as any) << 2) | ((s.rap as any) << 3) | ((s.rh as any) << 4) : s.qos);
     }
   });
 }
