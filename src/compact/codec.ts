@@ -207,8 +207,8 @@ function wprops(t: number, o?: Props): void {
           put(info & 63);
           if (ty == W.PAIR) str(k);
           if (ty == W.VINT) vi(y);
-          // an integer of ty bytes (a boolean: 1 byte, true >>> 0 is 1), high byte first
-          else if (ty < W.BIN) for (let k = ty || 1; k--; ) put(y >>> (8 * k));
+          // an integer of ty bytes, high byte first; a boolean: 1 byte, 1 when y is truthy
+          else if (ty < W.BIN) for (let k = ty || 1; k--; ) put(ty ? y >>> (8 * k) : y ? 1 : 0);
           else if (ty == W.BIN) bin(typeof y == 'string' ? utf8(y) : y);
           else str('' + y);
         }
