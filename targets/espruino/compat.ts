@@ -20,9 +20,9 @@ import type { CompactOptions } from '../../src/compact/client';
 import type { InPacket } from '../../src/compact/codec';
 import { EspruinoClock } from './clock';
 import { espE } from './espruino';
-import { serialTransport } from './transport';
-import { transportFor } from './connect';
-import type { EspruinoClientOptions } from './connect';
+import { serialTransport } from './serial';
+import { transportFor } from './transport';
+import type { EspruinoClientOptions } from './transport';
 
 export interface CompatOptions extends EspruinoClientOptions {
   client_id?: string;
@@ -54,9 +54,9 @@ export class MQTT {
   private readonly opts: CompatOptions;
 
   constructor(server: string, options?: CompatOptions) {
-    const o = options === undefined ? {} : options;
+    const o = options || {};
     this.server = server;
-    this.port = o.port === undefined ? 1883 : o.port;
+    this.port = o.port || 1883;
     this.client_id = o.client_id || o.clientId || 'fq' + Math.random().toString(16).slice(2, 10);
     this.connected = false;
     this.client = null;
@@ -72,13 +72,14 @@ export class MQTT {
     }
     if (old !== null) old.end(true);
     const o = this.opts;
+    // undefined where neither name is given: the client's default (keepalive 60, clean, 3.1.1)
     const co: CompactOptions = Object.assign({}, o, {
       host: this.server,
       port: this.port,
       clientId: this.client_id,
-      keepalive: pick(o.keep_alive, pick(o.keepalive, 60)),
-      clean: pick(o.clean_session, o.clean !== false),
-      protocolVersion: pick(o.protocol_level, pick(o.protocolVersion, 4)),
+      keepalive: pick(o.keep_alive, o.keepalive),
+      clean: pick(o.clean_session, o.clean),
+      protocolVersion: pick(o.protocol_level, o.protocolVersion),
       // the module never reconnects by itself: sketches call connect() on 'disconnected'
       reconnectPeriod: pick(o.reconnectPeriod, 0),
     });
@@ -106,13 +107,14 @@ export class MQTT {
     c.on('error', (e: Error) => this.emit('error', e.message));
   }
 
-  /** opts: {qos, retain} (a number is taken as the QoS). message: a string (binary) or bytes. */
+  /** opts: {qos, retain} (a number is taken as the QoS). message: a binary string or bytes. */
   publish(topic: string, message: any, opts?: any): void {
     const c = this.client;
     if (c === null) return;
     const o = typeof opts === 'number' ? { qos: opts } : opts || {};
     const qos = o.qos || 0;
-    c.publish(topic, typeof message === 'string' ? espE().toUint8Array(message) : message instanceof Uint8Array ? message : String(message),
+    // like the module, anything but bytes goes out as a binary string (one char a byte)
+    c.publish(topic, message instanceof Uint8Array ? message : espE().toUint8Array(String(message)),
       { qos, retain: !!o.retain }, (error: Error | null, ack?: { messageId: number }) => {
         if (error === null && qos > 0) this.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
       });
@@ -156,6 +158,6 @@ export function create(server: string, options?: CompatOptions): MQTT {
   return new MQTT(server, options);
 }
 
-function pick<T>(v: T | undefined, d: T): T {
+function pick<T>(v: T | undefined, d: T | undefined): T | undefined {
   return v === undefined ? d : v;
 }

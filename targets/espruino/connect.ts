@@ -1,38 +1,33 @@
 // connect(url | options, options?) for Espruino: the firmqtt (MQTT.js-style) API, on the
-// compact client, with Espruino's sockets, clock and (optionally) Storage.
+// compact client, with Espruino's clock and the transport the entry picks (the full one:
+// net, TLS or Serial; the lite one: net).
 import { CompactClient } from '../../src/compact/client';
 import type { CompactOptions } from '../../src/compact/client';
 import type { TransportFactory } from '../../src/client/transport';
 import { EspruinoClock } from './clock';
-import { netTransport, serialTransport } from './transport';
-import type { SerialOptions } from './transport';
 
-export interface EspruinoClientOptions extends CompactOptions, SerialOptions {
-  /** mqtt | tcp, or mqtts | tls (boards with TLS); default mqtt */
+/** What connect() takes in every Espruino bundle. */
+export interface ConnectOptions extends CompactOptions {
+  /** mqtt | tcp; the full bundle also mqtts | tls | ssl (boards with TLS). Default mqtt */
   protocol?: string;
+  /** default localhost */
   host?: string;
-  /** default 1883, or 8883 for TLS */
+  /** default 1883 (8883 for TLS) */
   port?: number;
-  ca?: string;
-  key?: string;
-  cert?: string;
-  /** MQTT over a UART: Serial1..n (or an already connected socket); host and port are then ignored */
-  serial?: any;
-  /** a transport of your own; overrides everything above */
+  /** a transport of your own; overrides protocol, host and port */
   transport?: TransportFactory;
 }
 
 /** `mqtt://user:pass@host:port` -> options (no URL class on Espruino). */
-export function parseUrl(url: string): EspruinoClientOptions {
-  const o: EspruinoClientOptions = {};
+export function parseUrl(url: string): ConnectOptions {
+  const o: ConnectOptions = {};
   let rest = url;
   const i = rest.indexOf('://');
   if (i >= 0) {
     o.protocol = rest.slice(0, i);
     rest = rest.slice(i + 3);
   }
-  const slash = rest.indexOf('/');
-  if (slash >= 0) rest = rest.slice(0, slash);
+  rest = rest.split('/')[0];
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
     const cred = rest.slice(0, at);
@@ -47,31 +42,19 @@ export function parseUrl(url: string): EspruinoClientOptions {
     rest = rest.slice(0, colon);
   }
   if (rest.charAt(0) === '[') rest = rest.slice(1, -1);
-  if (rest !== '') o.host = rest;
+  if (rest) o.host = rest;
   return o;
 }
 
-/** The transport the options ask for. */
-export function transportFor(o: EspruinoClientOptions): TransportFactory {
-  if (o.transport !== undefined) return o.transport;
-  if (o.serial !== undefined) return serialTransport(o.serial, o);
-  const tls = o.protocol === 'mqtts' || o.protocol === 'tls' || o.protocol === 'ssl';
-  return netTransport({
-    host: o.host === undefined ? 'localhost' : o.host,
-    port: o.port === undefined ? (tls ? 8883 : 1883) : o.port,
-    tls,
-    ca: o.ca,
-    key: o.key,
-    cert: o.cert,
-  });
-}
-
 /**
- * Connects, MQTT.js style: `connect('mqtt://192.168.1.10')`, `connect({ host, port,
- * clientId, will })`, `connect({ serial: Serial2, baud: 115200 })`. Returns at once;
- * listen for 'connect'. Payloads arrive as Uint8Array (E.toString(payload) for a string).
+ * The entry's connect(): MQTT.js style, `connect('mqtt://192.168.1.10')`, `connect({
+ * host, port, clientId, will })`. Returns at once; listen for 'connect'. Payloads arrive
+ * as Uint8Array (E.toString(payload) for a string). `via` makes the transport the
+ * options ask for, unless they bring their own.
  */
-export function connect(url: string | EspruinoClientOptions, options?: EspruinoClientOptions): CompactClient {
-  const o: EspruinoClientOptions = typeof url === 'string' ? Object.assign(parseUrl(url), options) : Object.assign({}, url, options);
-  return new CompactClient({ transport: transportFor(o), clock: new EspruinoClock() }, o);
+export function connector<O extends ConnectOptions>(via: (o: O) => TransportFactory): (url: string | O, options?: O) => CompactClient {
+  return (url, options) => {
+    const o: O = Object.assign({}, typeof url === 'string' ? parseUrl(url) : url, options);
+    return new CompactClient({ transport: o.transport || via(o), clock: new EspruinoClock() }, o);
+  };
 }

@@ -34,3 +34,8 @@ export function espTime(): number {
 export function espRequire(name: string): any {
   return global.require(name);
 }
+
+/** Hands `fn` to the event loop: the Transport contract forbids callbacks from inside open() or close(). */
+export function later(fn: () => void): void {
+  setTimeout(fn, 0);
+}
