@@ -110,6 +110,8 @@ const MEMBER = /^[ \t]+(?:(?:private|public|protected|readonly|static|declare)\s
 const THIS_ASSIGN = /\bthis\.([A-Za-z_$][\w$]*)\s*=[^=]/g;
 const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'case', 'default', 'else', 'do', 'try', 'new', 'typeof', 'delete', 'void', 'in', 'of', 'const', 'let', 'var', 'constructor', 'get', 'set', 'super', 'this']);
 let internalNamesCache = null;
+/** The device entries whose declarations are the public boundary (full and lite Espruino, Moddable). */
+const ENTRIES = ['targets/espruino/index', 'targets/espruino/lite', 'targets/moddable/index'];
 
 function libDir() {
   const candidates = [`${root}/node_modules/@typescript/typescript-linux-x64/lib`, `${root}/node_modules/typescript/lib`];
@@ -159,7 +161,7 @@ export function internalNames() {
         declaration: true, emitDeclarationOnly: true, rootDir: root, outDir: `${out}/d`, types: [],
         lib: ['es2022', 'dom'],
       },
-      files: [`${root}/targets/espruino/index.ts`, `${root}/targets/moddable/index.ts`],
+      files: ENTRIES.map((e) => `${root}/${e}.ts`),
     }));
     const r = spawnSync(`${root}/node_modules/.bin/tsc`, ['-p', cfg], { encoding: 'utf8' });
     if (r.status !== 0) {
@@ -169,7 +171,7 @@ export function internalNames() {
       return internalNamesCache;
     }
     // only the declarations a user can reach: the entries' and what they import, transitively
-    const queue = [`${out}/d/targets/espruino/index.d.ts`, `${out}/d/targets/moddable/index.d.ts`];
+    const queue = ENTRIES.map((e) => `${out}/d/${e}.d.ts`);
     const seen = new Set();
     while (queue.length) {
       const f = queue.pop();
@@ -359,7 +361,7 @@ export async function buildBundle({ name, entry, target, outfile, lite, mangle, 
 export const BUNDLES = [
   { name: 'node', entry: 'targets/node/index.ts', target: 'node', outfile: 'dist/node/firmqtt.js', budget: null },
   { name: 'espruino', entry: 'targets/espruino/index.ts', target: 'espruino', mangle: true, terse: true, outfile: 'dist/espruino/firmqtt.js', budget: 16000 },
-  { name: 'espruino-lite', entry: 'targets/espruino/index.ts', target: 'espruino', lite: true, mangle: true, terse: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
+  { name: 'espruino-lite', entry: 'targets/espruino/lite.ts', target: 'espruino', lite: true, mangle: true, terse: true, outfile: 'dist/espruino/firmqtt-lite.js', budget: 6000 },
   { name: 'moddable', entry: 'targets/moddable/device.ts', target: 'moddable', mangle: true, outfile: 'dist/moddable/firmqtt.js', budget: null },
 ];
 

@@ -26,12 +26,18 @@ describe('Espruino bundles', () => {
     expect(full.minCode).not.toMatch(/Object\.defineProperty|__export|\bRouter\b|maxQueuedBytes|MemoryStore/);
   });
 
-  it('the lite bundle is the full one without MQTT 5 (smaller, refuses protocolVersion 5)', async () => {
+  it('the lite bundle: MqttClient and connect over net, without MQTT 5 (smaller, refuses protocolVersion 5)', async () => {
     const full = await buildBundle(spec('espruino'));
     const lite = await buildBundle(spec('espruino-lite'));
     expect(lite.minified).toBeLessThan(full.minified - 2000);
     expect(lite.minCode).not.toMatch(/sessionExpiryInterval|receiveMaximum|topicAlias/);
-    const m = loadEspruinoModule(lite.minCode) as { MqttClient: new (p: unknown, o: unknown) => unknown };
+    // no create(), StorageStore, Serial or TLS; no dynamic-require shim (Espruino's require is global)
+    expect(lite.minCode).not.toMatch(/client_id|Storage|Serial|"tls"|Dynamic require/);
+    expect(full.minCode).not.toMatch(/Dynamic require/);
+    const m = loadEspruinoModule(lite.minCode) as { MqttClient: new (p: unknown, o: unknown) => unknown; connect: (url: unknown, o?: unknown) => unknown };
+    expect(Object.keys(m).sort()).toEqual(['MqttClient', 'connect']);
+    // a TLS URL is refused, not dialled unencrypted
+    expect(() => m.connect('mqtts://broker.local')).toThrow('mqtts unsupported in firmqtt-lite');
     const platform = { transport: () => ({ open() {}, write: () => true, flush() {}, close() {} }), clock: { now: () => 0, setTimer() {}, clearTimer() {} } };
     let error: { code?: number; message: string } | null = null;
     try {
