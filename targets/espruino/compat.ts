@@ -66,11 +66,11 @@ export class MQTT {
   /** Connects (again); `socket` is an already connected stream to use instead of dialling. */
   connect(socket?: any): void {
     const old = this.client;
-    if (old !== null && socket === undefined) {
+    if (old && !socket) {
       old.reconnect();
       return;
     }
-    if (old !== null) old.end(true);
+    if (old) old.end(true);
     const o = this.opts;
     // undefined where neither name is given: the client's default (keepalive 60, clean, 3.1.1)
     const co: CompactOptions = Object.assign({}, o, {
@@ -84,7 +84,7 @@ export class MQTT {
       reconnectPeriod: pick(o.reconnectPeriod, 0),
     });
     const c = new CompactClient({
-      transport: socket === undefined ? transportFor(co) : serialTransport(socket),
+      transport: socket ? serialTransport(socket) : transportFor(co),
       clock: new EspruinoClock(),
     }, co);
     this.client = c;
@@ -104,44 +104,45 @@ export class MQTT {
       this.emit('close');
     });
     // the module reports strings
-    c.on('error', (e: Error) => this.emit('error', e.message));
+    c.on('error', (e: Error) => {
+      this.emit('error', e.message);
+    });
   }
 
   /** opts: {qos, retain} (a number is taken as the QoS). message: a binary string or bytes. */
   publish(topic: string, message: any, opts?: any): void {
     const c = this.client;
-    if (c === null) return;
+    if (!c) return;
     const o = typeof opts === 'number' ? { qos: opts } : opts || {};
     const qos = o.qos || 0;
     // like the module, anything but bytes goes out as a binary string (one char a byte)
     c.publish(topic, message instanceof Uint8Array ? message : espE().toUint8Array(String(message)),
       { qos, retain: !!o.retain }, (error: Error | null, ack?: { messageId: number }) => {
-        if (error === null && qos > 0) this.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
+        if (!error && qos) this.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
       });
   }
 
   /** topics: a filter, a list, or {filter: qos}; opts: {qos} or a number. */
   subscribe(topics: any, opts?: any): void {
     const c = this.client;
-    if (c === null) return;
+    if (!c) return;
     const qos = typeof opts === 'number' ? opts : opts && opts.qos || 0;
     let t = topics;
     if (typeof topics === 'object' && !Array.isArray(topics)) {
       t = {};
       for (const k in topics) t[k] = { qos: topics[k] };
     }
+    // subscribed_fail when the call failed or the server refused a filter (granted 0x80)
     c.subscribe(t, { qos }, (error: Error | null, granted?: { qos: number }[]) => {
-      let failed = error !== null;
-      if (granted !== undefined) for (let i = 0; i < granted.length; i++) if (granted[i].qos >= 0x80) failed = true;
-      this.emit(failed ? 'subscribed_fail' : 'subscribed');
+      this.emit(error || (granted as { qos: number }[]).some((g) => g.qos >= 0x80) ? 'subscribed_fail' : 'subscribed');
     });
   }
 
   unsubscribe(topic: string | string[]): void {
     const c = this.client;
-    if (c !== null) {
+    if (c) {
       c.unsubscribe(topic, (error: Error | null) => {
-        if (error === null) this.emit('unsubscribed');
+        if (!error) this.emit('unsubscribed');
       });
     }
   }
@@ -149,7 +150,7 @@ export class MQTT {
   /** Sends DISCONNECT and closes; no reconnect follows until connect(). */
   disconnect(): void {
     const c = this.client;
-    if (c !== null) c.end();
+    if (c) c.end();
   }
 }
 

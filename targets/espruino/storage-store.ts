@@ -7,34 +7,32 @@ import type { Store } from '../../src/store/store';
 import { espE, espRequire } from './espruino';
 
 export class StorageStore implements Store {
-  private readonly storage: any;
+  /** the Storage module; not named `storage`, a name the engine scenario's options use, so the bundle can shorten it */
+  private readonly flash: any;
   /** defined on the prototype below: Espruino cannot parse a class method named delete */
   declare delete: (key: string) => void;
 
   /** `storage` defaults to require('Storage'). */
   constructor(storage?: any) {
-    this.storage = storage === undefined ? espRequire('Storage') : storage;
+    this.flash = storage || espRequire('Storage');
   }
 
   get(key: string): Uint8Array | undefined {
-    const ab = this.storage.readArrayBuffer(key);
-    if (ab === undefined) return undefined;
-    // a copy: the ArrayBuffer maps flash, which a later compaction may move
-    return new Uint8Array(new Uint8Array(ab, 1));
+    const ab = this.flash.readArrayBuffer(key);
+    // a copy: the ArrayBuffer maps flash, which a later compaction may move. Not
+    // .slice(): on 2v29 that gives a typed array whose constructor is not Uint8Array
+    if (ab) return new Uint8Array(new Uint8Array(ab, 1));
   }
 
   set(key: string, value: Uint8Array): void {
-    this.storage.write(key, '\x01' + espE().toString(value));
+    this.flash.write(key, '\x01' + espE().toString(value));
   }
 
   keys(prefix: string): string[] {
-    const all: string[] = this.storage.list();
-    const out: string[] = [];
-    for (let i = 0; i < all.length; i++) if (all[i].indexOf(prefix) === 0) out.push(all[i]);
-    return out;
+    return this.flash.list().filter((name: string) => name.indexOf(prefix) === 0);
   }
 }
 
 defineDelete(StorageStore, function (this: StorageStore, key: string): void {
-  (this as unknown as { storage: any }).storage.erase(key);
+  (this as unknown as { flash: any }).flash.erase(key);
 });
