@@ -177,7 +177,8 @@ export function internalNames() {
       const f = queue.pop();
       if (seen.has(f)) continue;
       seen.add(f);
-      const text = readFileSync(f, 'utf8').split('\n').filter((l) => !/^\s*private\s/.test(l)).join('\n');
+      // declarations only, as for the lib files: a word in a doc comment names no property
+      const text = stripComments(readFileSync(f, 'utf8')).split('\n').filter((l) => !/^\s*private\s/.test(l)).join('\n');
       for (const m of text.matchAll(IDENT)) boundary.add(m[0]);
       for (const m of text.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
         const target = resolvePath(dirname(f), m[1].replace(/\.js$/, '')) + '.d.ts';
@@ -191,9 +192,10 @@ export function internalNames() {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-  // what target code and engine scripts reach on objects they do not own
+  // what target code and engine scripts reach on objects they do not own (`this.x` in
+  // target code is the target's own object: its private fields are shortened too)
   const reached = walk(`${root}/targets/espruino`, '.ts', []).concat(walk(`${root}/targets/moddable`, '.ts', []), walk(`${root}/test/engines`, '.js', []));
-  for (const f of reached) for (const m of readFileSync(f, 'utf8').matchAll(/\.\s*([A-Za-z_$][\w$]*)/g)) boundary.add(m[1]);
+  for (const f of reached) for (const m of readFileSync(f, 'utf8').matchAll(/(?<!\bthis\s*)\.\s*([A-Za-z_$][\w$]*)/g)) boundary.add(m[1]);
   // quoted names (o['x'], 'x' in o) are left alone by esbuild: keep their dotted uses too
   for (const f of sources) for (const m of readFileSync(f, 'utf8').matchAll(/\[\s*'([A-Za-z_$][\w$]*)'\s*\]|'([A-Za-z_$][\w$]*)'\s+in\b/g)) boundary.add(m[1] || m[2]);
   internalNamesCache = [...declared].filter((n) => !boundary.has(n)).sort();
