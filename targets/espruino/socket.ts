@@ -17,18 +17,17 @@ export function socketTransport(module: string, options: object): TransportFacto
       open(handler) {
         h = handler;
         try {
-          const s: EspruinoStream = espRequire(module).connect(options, () => {
+          socket = espRequire(module).connect(options, () => {
             h.onOpen();
-          });
-          socket = s;
-          s.on('data', (d: string) => {
+          }) as EspruinoStream;
+          socket.on('data', (d: string) => {
             h.onData(espE().toUint8Array(d));
           });
           // Espruino reports {code, message}, not an Error; the first one is the cause
-          s.on('error', (e: any) => {
-            if (failure === null) failure = new Error(e.message);
+          socket.on('error', (e: any) => {
+            if (!failure) failure = new Error(e.message);
           });
-          s.on('close', () => {
+          socket.on('close', () => {
             socket = undefined;
             h.onClose(failure);
           });

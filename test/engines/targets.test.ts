@@ -1,11 +1,16 @@
 // Target pieces that need no engine: the Moddable stores on fake Preference / file
-// modules, the Espruino Storage store on a fake Storage, Espruino URL parsing and the
-// Espruino clock (on a fake getTime and Node's timers, faked by vitest).
-import { describe, expect, it, vi } from 'vitest';
+// modules, the Espruino Storage store on a fake Storage, Espruino URL parsing, the
+// Espruino clock (on a fake getTime and Node's timers, faked by vitest) and the Espruino
+// transports on fake net / tls modules and a fake Serial port.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileStore, PreferenceStore } from '../../targets/moddable/store';
 import { StorageStore } from '../../targets/espruino/storage-store';
 import { parseUrl } from '../../targets/espruino/connect';
 import { EspruinoClock } from '../../targets/espruino/clock';
+import { socketTransport } from '../../targets/espruino/socket';
+import { tlsTransport } from '../../targets/espruino/tls';
+import { serialTransport } from '../../targets/espruino/serial';
+import type { TransportHandler } from '../../src/client/transport';
 import type { Store } from '../../src/store/store';
 
 function fakePreference() {
@@ -161,5 +166,160 @@ describe('EspruinoClock', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+/** An Espruino socket or Serial port: on / emit, what was written (binary strings), end(). */
+class FakeStream {
+  listeners: { [event: string]: ((a?: unknown) => void)[] } = {};
+  written: string[] = [];
+  ended = false;
+  on(event: string, fn: (a?: unknown) => void) {
+    (this.listeners[event] ??= []).push(fn);
+  }
+  removeAllListeners(event: string) {
+    delete this.listeners[event];
+  }
+  emit(event: string, a?: unknown) {
+    for (const fn of this.listeners[event] ?? []) fn(a);
+  }
+  write(s: string) {
+    this.written.push(s);
+  }
+  end() {
+    this.ended = true;
+  }
+}
+
+/** The handler calls, in order, as strings. */
+function recorder(): TransportHandler & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    onOpen: () => calls.push('open'),
+    onData: (b) => calls.push('data ' + Array.from(b).join(',')),
+    onDrain: () => calls.push('drain'),
+    onClose: (e) => calls.push('close ' + (e === null ? 'null' : e.message)),
+  };
+}
+
+describe('Espruino transports', () => {
+  const g = globalThis as { require?: unknown };
+  let dials: { module: string; options: unknown; socket: FakeStream; opened: () => void }[];
+  let refuse: boolean;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    dials = [];
+    refuse = false;
+    // Espruino's require('net') / require('tls') (espruino.ts reaches it as global.require)
+    g.require = (module: string) => ({
+      connect(options: unknown, opened: () => void) {
+        if (refuse) throw new Error('Unable to find host');
+        const socket = new FakeStream();
+        dials.push({ module, options, socket, opened });
+        return socket;
+      },
+    });
+  });
+
+  afterEach(() => {
+    delete g.require;
+    vi.useRealTimers();
+  });
+
+  it('net: bytes out as binary strings, in as Uint8Array; the first error closes it once; writes after close are dropped', () => {
+    const h = recorder();
+    const t = socketTransport('net', { host: 'b', port: 1 })();
+    t.open(h);
+    expect(dials.map((d) => [d.module, d.options])).toEqual([['net', { host: 'b', port: 1 }]]);
+    const d = dials[0];
+    d.opened();
+    expect(t.write(new Uint8Array([0x10, 0xff]))).toBe(true);
+    expect(d.socket.written).toEqual(['\x10\xff']);
+    d.socket.emit('data', '\x20\x02');
+    d.socket.emit('error', { code: -1, message: 'reset' });
+    d.socket.emit('error', { code: -2, message: 'later' });
+    d.socket.emit('close');
+    expect(h.calls).toEqual(['open', 'data 32,2', 'close reset']);
+    t.write(new Uint8Array([1]));
+    t.close();
+    expect(d.socket.written).toEqual(['\x10\xff']);
+    expect(d.socket.ended).toBe(false);
+  });
+
+  it('net: a connect() that throws is reported by onClose from the event loop, not from inside open()', () => {
+    refuse = true;
+    const h = recorder();
+    socketTransport('net', { host: 'nowhere', port: 1 })().open(h);
+    expect(h.calls).toEqual([]);
+    vi.runAllTimers();
+    expect(h.calls).toEqual(['close Unable to find host']);
+  });
+
+  it('net: close() ends the socket, and its close event reports an orderly close', () => {
+    const h = recorder();
+    const t = socketTransport('net', { host: 'b', port: 1 })();
+    t.open(h);
+    dials[0].opened();
+    t.close();
+    expect(dials[0].socket.ended).toBe(true);
+    dials[0].socket.emit('close');
+    expect(h.calls).toEqual(['open', 'close null']);
+  });
+
+  it('TLS: dials, writes (in order, in one go) and ends from a timer, never from the caller', () => {
+    const h = recorder();
+    const o = { host: 'b', port: 8883, ca: 'CA' };
+    const t = tlsTransport(o)();
+    t.open(h);
+    expect(dials).toEqual([]);
+    vi.runAllTimers();
+    expect(dials.map((d) => [d.module, d.options])).toEqual([['tls', o]]);
+    const d = dials[0];
+    d.opened();
+    t.write(new Uint8Array([1]));
+    t.flush();
+    t.write(new Uint8Array([2, 3]));
+    t.flush();
+    t.close();
+    expect(d.socket.written).toEqual([]);
+    expect(d.socket.ended).toBe(false);
+    vi.runAllTimers();
+    expect(d.socket.written).toEqual(['\x01', '\x02\x03']);
+    expect(d.socket.ended).toBe(true);
+    d.socket.emit('close');
+    expect(h.calls).toEqual(['open', 'close null']);
+  });
+
+  it('TLS: closed before the dial, it never dials and reports an orderly close', () => {
+    const h = recorder();
+    const t = tlsTransport({ host: 'b', port: 8883 })();
+    t.open(h);
+    t.close();
+    vi.runAllTimers();
+    expect(dials).toEqual([]);
+    expect(h.calls).toEqual(['close null']);
+  });
+
+  it('Serial: set up at 115200 baud by default, open from the event loop, closed once', () => {
+    const port = Object.assign(new FakeStream(), { setups: [] as unknown[][], setup(...a: unknown[]) { this.setups.push(a); } });
+    port.on('data', () => undefined); // a listener of the sketch's own, replaced
+    const h = recorder();
+    const t = serialTransport(port, { setup: { rx: 'A0' } })();
+    t.open(h);
+    expect(port.setups).toEqual([[115200, { rx: 'A0' }]]);
+    expect(h.calls).toEqual([]);
+    vi.runAllTimers();
+    port.emit('data', '\x30');
+    t.write(new Uint8Array([0xc0, 0]));
+    expect(port.written).toEqual(['\xc0\x00']);
+    t.close();
+    t.close();
+    port.emit('data', '\x31');
+    t.write(new Uint8Array([1]));
+    vi.runAllTimers();
+    expect(h.calls).toEqual(['open', 'data 48', 'close null']);
+    expect(port.written).toEqual(['\xc0\x00']);
   });
 });
