@@ -285,8 +285,10 @@ export function targetOptions(target, lite) {
   const define = { ...flags, FIRMQTT_CLIENT_ONLY: target === 'node' ? 'false' : 'true' };
   if (target === 'espruino') {
     // ESM out, then the export statement becomes `exports.x = y` (espruinoExports): no
-    // getters or defineProperty helpers as esbuild's cjs output has.
-    return { ...common, platform: 'neutral', format: 'esm', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define, tsconfigRaw };
+    // getters or defineProperty helpers as esbuild's cjs output has. An app's bare
+    // require('Wifi') is Espruino's global one: left bare in an ES module, it makes esbuild
+    // add its dynamic-require shim (~330 B); `(0, global.require)('Wifi')` works on 2v29.
+    return { ...common, platform: 'neutral', format: 'esm', target: 'es2017', supported: ESPRUINO_UNSUPPORTED, define: { ...define, require: 'global.require' }, tsconfigRaw };
   }
   if (target === 'moddable') {
     // XS is a modern engine; Moddable modules are ES modules.

@@ -27,6 +27,12 @@ describe('Espruino syntax gate', () => {
     expect(r.minified).toBeGreaterThan(0);
   });
 
+  it("leaves an app's require('Wifi') to Espruino's global require, without esbuild's dynamic-require shim", async () => {
+    const r = await buildBundle({ name: 'engine-require', entry: 'test/fixtures/gate/engine-require.ts', target: 'espruino' });
+    expect(r.minCode).toContain('(0,global.require)("Wifi")');
+    expect(r.minCode).not.toMatch(/Dynamic require/);
+  });
+
   it('builds the same file for Node', async () => {
     const r = await buildBundle({ name: 'map', entry: 'test/fixtures/gate/map.ts', target: 'node' });
     expect(r.code).toContain('new Map');
