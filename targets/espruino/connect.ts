@@ -38,7 +38,7 @@ export function parseUrl(url: string): ConnectOptions {
   }
   const colon = rest.lastIndexOf(':');
   if (colon >= 0 && rest.indexOf(']') < colon) {
-    o.port = parseInt(rest.slice(colon + 1), 10);
+    o.port = +rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
   if (rest.charAt(0) === '[') rest = rest.slice(1, -1);

@@ -29,7 +29,7 @@ export function netTransport(o: NetOptions): TransportFactory {
 
 /** The transport the options ask for. */
 export function transportFor(o: EspruinoClientOptions): TransportFactory {
-  if (o.serial !== undefined) return serialTransport(o.serial, o);
+  if (o.serial) return serialTransport(o.serial, o);
   const p = o.protocol;
   // not a regular expression: 2v29's matches /^(mqtts|tls|ssl)$/ against 'mqttsx' too
   const tls = p === 'mqtts' || p === 'tls' || p === 'ssl';
