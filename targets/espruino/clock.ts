@@ -7,9 +7,9 @@ import { espTime } from './espruino';
 
 export class EspruinoClock implements Clock {
   /** the armed setTimeout's id; undefined when none is (clearTimeout(undefined) throws on Espruino) */
-  private id?: ReturnType<typeof setTimeout>;
+  private tid?: ReturnType<typeof setTimeout>;
   /** what the armed timer calls; set by setTimer before any timer can fire */
-  private fn!: () => void;
+  private due!: () => void;
   /** the timer callback, bound once: arming a timer allocates no closure */
   private readonly fire: () => void;
   /** the last getTime() reading, in ms */
@@ -21,8 +21,8 @@ export class EspruinoClock implements Clock {
     this.last = 0;
     this.back = 0;
     this.fire = () => {
-      this.id = undefined;
-      this.fn();
+      this.tid = undefined;
+      this.due();
     };
   }
 
@@ -39,12 +39,12 @@ export class EspruinoClock implements Clock {
 
   setTimer(ms: number, fn: () => void): void {
     this.clearTimer();
-    this.fn = fn;
-    this.id = setTimeout(this.fire, ms);
+    this.due = fn;
+    this.tid = setTimeout(this.fire, ms);
   }
 
   clearTimer(): void {
-    if (this.id !== undefined) clearTimeout(this.id);
-    this.id = undefined;
+    if (this.tid !== undefined) clearTimeout(this.tid);
+    this.tid = undefined;
   }
 }
