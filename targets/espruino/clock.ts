@@ -20,9 +20,11 @@ export class EspruinoClock implements Clock {
   constructor() {
     this.last = 0;
     this.back = 0;
-    this.fire = () => {
-      this.tid = undefined;
-      this.due();
+    // a function and a variable, not an arrow using `this` (build.mjs ESPRUINO_UNSUPPORTED)
+    const self = this;
+    this.fire = function () {
+      self.tid = undefined;
+      self.due();
     };
   }
 

@@ -2,7 +2,7 @@
 // compiled-out error texts, shortened internal names, and the size table.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BUNDLES, buildBundle, espruinoExports, internalNames, stripMessages } from '../../build.mjs';
+import { BUNDLES, buildBundle, espruinoArrowsSafe, espruinoExports, internalNames, stripMessages } from '../../build.mjs';
 
 const spec = (name: string) => ({ ...BUNDLES.find((b) => b.name === name)!, outfile: undefined });
 
@@ -16,6 +16,15 @@ function loadEspruinoModule(code: string): Record<string, unknown> {
 describe('Espruino bundles', () => {
   it('assign exports plainly at the end (no getters, no defineProperty helpers)', () => {
     expect(espruinoExports('var a=1;function b(){}export{a as x,b};')).toBe('var a=1;function b(){}exports.x=a;exports.b=b;\n');
+  });
+
+  it('keep arrow functions only when none uses `this` (Espruino 2v29 asserts skipping such an arrow)', async () => {
+    expect(espruinoArrowsSafe('function f() {\n  return function() {\n    return 1;\n  };\n}')).toBe(true);
+    expect(espruinoArrowsSafe('function f() {\n  var _this = this;\n  return function() {\n    return _this.x;\n  };\n}')).toBe(false);
+    const lite = await buildBundle(spec('espruino-lite'));
+    expect(espruinoArrowsSafe(lite.code)).toBe(true);
+    expect(lite.minCode).toMatch(/=>/);
+    expect(lite.minCode).not.toMatch(/\bthis\b[^;]*=>|=>[^;{]*\bthis\b/);
   });
 
   it('load as an Espruino module and export the device API only', async () => {
