@@ -31,6 +31,7 @@ export const ENFORCE_BUDGETS: boolean;
 export function targetOptions(target: string, lite?: boolean): Record<string, unknown>;
 export function espruinoExports(code: string): string;
 export function checkEspruinoOutput(code: string, name: string): void;
+export function espruinoArrowsSafe(code: string): boolean;
 export function buildBundle(spec: BundleSpec): Promise<BuiltBundle>;
 /** Property names declared private and absent from the bundle's boundary (mangled in device bundles). */
 export function internalNames(): string[];

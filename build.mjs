@@ -284,7 +284,7 @@ export function targetOptions(target, lite) {
   const tsconfigRaw = { compilerOptions: { useDefineForClassFields: false } };
   const flags = lite ? FLAGS_LITE : FLAGS_FULL;
   // device bundles reach the codec only through the client's session (src/flags.d.ts)
-  const define = { ...flags, FIRMQTT_CLIENT_ONLY: target === 'node' ? 'false' : 'true' };
+  const define = { ...flags, FIRMQTT_CLIENT_ONLY: target === 'node' ? 'false' : 'true', FIRMQTT_ESPRUINO: target === 'espruino' ? 'true' : 'false' };
   if (target === 'espruino') {
     // ESM out, then the export statement becomes `exports.x = y` (espruinoExports): no
     // getters or defineProperty helpers as esbuild's cjs output has. An app's bare

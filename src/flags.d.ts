@@ -21,3 +21,9 @@ declare const FIRMQTT_LITE: boolean;
  * makes it anyway. Read by the main codec (src/codec).
  */
 declare const FIRMQTT_CLIENT_ONLY: boolean;
+
+/**
+ * The Espruino bundles: `E` is always there, so the compact codec's fallbacks for other
+ * engines (TextEncoder, TextDecoder) drop out. Read by src/compact/codec.ts.
+ */
+declare const FIRMQTT_ESPRUINO: boolean;

@@ -35,6 +35,7 @@ declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array):
 declare const TextEncoder: new () => { encode(s: string): Uint8Array };
 declare const TextDecoder: new (label: string, o: { ignoreBOM: boolean }) => { decode(u: Uint8Array): string };
 
+// the Espruino bundles skip the test (FIRMQTT_ESPRUINO, src/flags.d.ts) and the fallbacks go
 const ESP = typeof E != 'undefined';
 
 export type Props = { [name: string]: any };
@@ -141,7 +142,7 @@ function pkt(h: number, f: () => void): Uint8Array {
  * elsewhere (Node: tests, tools) TextEncoder does it.
  */
 export function utf8(s: string): Uint8Array {
-  return ESP ? E.toUint8Array(s) : new TextEncoder().encode(s);
+  return (typeof FIRMQTT_ESPRUINO !== 'undefined' && FIRMQTT_ESPRUINO) || ESP ? E.toUint8Array(s) : new TextEncoder().encode(s);
 }
 
 // ---------------------------------------------------------------------------------
@@ -430,7 +431,7 @@ function rstr(): string {
     }
     bad(!c || c >> 11 == 27 || c > 0x10ffff || k != ((c > 0x7f) as any) + (c > 0x7ff) + (c > 0xffff));
   }
-  return ESP ? E.toString(u) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
+  return (typeof FIRMQTT_ESPRUINO !== 'undefined' && FIRMQTT_ESPRUINO) || ESP ? E.toString(u) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
 }
 
 /** A packet identifier, not 0 [MQTT-2.2.1-3]. */
