@@ -76,8 +76,9 @@ class EspruinoDriver implements DeviceDriver {
    * `dir`: the working directory, where the Linux build keeps its Storage (espruino.flash); default a fresh one, removed by stop().
    * `loading`: how the bundle is loaded (see Loading), default 'cached'.
    * `bin`: the Espruino executable, default ESPRUINO_BIN.
+   * `grow`: grow the variable store before mem('start') (see Run.tls).
    */
-  constructor(bundlePath: string, controlPort: number, options: { dir?: string; loading?: Loading; bin?: string } = {}) {
+  constructor(bundlePath: string, controlPort: number, options: { dir?: string; loading?: Loading; bin?: string; grow?: boolean } = {}) {
     const loading = options.loading ?? 'cached';
     const bin = options.bin ?? (BIN as string);
     this.ownDir = options.dir === undefined;
@@ -91,6 +92,11 @@ class EspruinoDriver implements DeviceDriver {
       // from Storage (flash), require() leaves the functions' text in flash; added to the
       // module cache, the text is copied into variables
       loading === 'storage' ? `require('Storage').write('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));` : '',
+      // the TLS run's mbedtls takes contiguous blocks of variables (jsvMalloc), and the Linux
+      // build's resizable store grows only when its free list is empty, so a fragmented
+      // store can fail the handshake while variables are free: 4,500 short-lived ones make
+      // it grow first. Before mem('start'), so the figures stay comparable to other runs'.
+      options.grow === true ? '(function () { var j = []; for (var i = 0; i < 4500; i++) j.push(i); })();' : '',
       "mem('start');",
       loading === 'cached' ? `Modules.addCached('firmqtt', require('fs').readFileSync(${JSON.stringify(bundlePath)}));` : '',
       "var fq = require('firmqtt');",
@@ -239,6 +245,7 @@ interface Run {
   name: string;
   lite: boolean;
   serial: boolean;
+  /** over TLS; this run grows the variable store first (EspruinoDriver's `grow`) */
   tls?: boolean;
   /** default 'cached' */
   loading?: Loading;
@@ -314,7 +321,7 @@ describe.skipIf(!available && !available2500)('Espruino (ESPRUINO_BIN, ESPRUINO_
         await bridge.start();
       }
       const terminator = run.tls === true ? await startTlsTerminator(env.proxy.port) : null;
-      const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port, { loading: run.loading, bin: target.bin });
+      const dev = new EspruinoDriver(bundles[run.lite ? 'lite' : 'full'], (server.address() as AddressInfo).port, { loading: run.loading, bin: target.bin, grow: run.tls });
       current = dev;
       try {
         await dev.ready();
