@@ -19,7 +19,7 @@
 // names are internal, and the device builds shorten them (build.mjs internalNames).
 
 import {
-  decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8,
+  CMD, decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8,
 } from './codec';
 import type { InPacket, Props, Sub } from './codec';
 import {
@@ -200,7 +200,6 @@ interface Client extends CompactClient {
 
 const PUBLISH = 3;
 const PUBREL = 6;
-const SUBSCRIBE = 8;
 const UNLIMITED = 268435460;
 
 function bytesOf(p: Payload | undefined): Uint8Array {
@@ -428,27 +427,29 @@ function received(c: Client, chunk: Uint8Array): void {
 
 function packet(c: Client, p: InPacket): void {
   const id = p.messageId as number;
-  if (!c.connected && p.cmd !== 'connack') throw mqttError(PROTOCOL_ERROR, p.cmd + ' before connack');
-  switch (p.cmd) {
-    case 'connack': return connack(c, p);
-    case 'publish': return message(c, p);
-    case 'pingresp':
+  const t = CMD.indexOf(p.cmd);
+  if (!c.connected && t !== 2) throw mqttError(PROTOCOL_ERROR, p.cmd + ' before connack');
+  switch (t) {
+    case 2: return connack(c, p);
+    case PUBLISH: return message(c, p);
+    case 13: // PINGRESP
       c.deadline = -1;
       return arm(c);
-    case 'pubrel': {
+    case PUBREL: {
       const known = c.qos2In[id] !== undefined;
       delete c.qos2In[id];
       if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + id.toString(36));
       write(c, encAck(c.ver, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
       return;
     }
-    case 'disconnect':
-      // MQTT 5 only (the codec refuses it in 3.1.1): the server says why, then closes
+    case 14: // DISCONNECT, MQTT 5 only (the codec refuses it in 3.1.1): the server says why, then closes
       c.emit('disconnect', p);
       if (c.sock !== null) c.sock.close();
       return;
+    // AUTH (MQTT 5): we send no Authentication Method, so the server may not [MQTT-4.12.0-6]
+    case 15: throw mqttError(PROTOCOL_ERROR, 'auth');
   }
-  acknowledged(c, p, id);
+  acknowledged(c, p, t, id);
 }
 
 function connack(c: Client, p: InPacket): void {
@@ -517,25 +518,20 @@ function message(c: Client, p: InPacket): void {
   c.emit('message', p.topic, p.payload, p);
 }
 
-/** PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK: the entry they answer. */
-function acknowledged(c: Client, p: InPacket, id: number): void {
+/** PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK (type t): the entry they answer. */
+function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
   const out = c.outbox;
   let i = 0;
   while (i < out.length && !(out[i].eId === id && out[i].eSent)) i++;
   const e = out[i];
-  const type = e === undefined ? 0 : e.eBytes[0] >> 4;
-  const cmd = p.cmd;
-  const expected = cmd === 'puback' ? type === PUBLISH && e.eQos === 1
-    : cmd === 'pubrec' ? type === PUBLISH && e.eQos === 2
-      : cmd === 'pubcomp' ? type === PUBREL
-        : cmd === 'suback' ? type === SUBSCRIBE : type === SUBSCRIBE + 2;
-  if (!expected) {
+  // PUBACK (4) and PUBREC (5) answer a PUBLISH of QoS 1 and 2; the others the packet type before them
+  if (e === undefined || e.eBytes[0] >> 4 !== (t < 6 ? PUBLISH : t - 1) || (t < 6 && e.eQos !== t - 3)) {
     // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can finish
-    if (cmd === 'pubrec') write(c, encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
+    if (t === 5) write(c, encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
     return;
   }
   const code = pick(p.reasonCode, 0);
-  if (cmd === 'pubrec' && code < 0x80) {
+  if (t === 5 && code < 0x80) {
     e.eBytes = encAck(c.ver, PUBREL, id);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey, e.eBytes);
     write(c, e.eBytes);
@@ -545,7 +541,7 @@ function acknowledged(c: Client, p: InPacket, id: number): void {
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey);
   let error: Error | null = null;
   let result: unknown = p;
-  if (cmd === 'suback') {
+  if (t === 9) {
     const filters = e.eSubs as Sub[];
     const granted: { topic: string; qos: number }[] = [];
     for (let j = 0; j < filters.length; j++) {
@@ -554,7 +550,7 @@ function acknowledged(c: Client, p: InPacket, id: number): void {
       if (g < 0x80) c.subsKept[filters[j].topic] = filters[j];
     }
     result = granted;
-  } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, cmd + ' ' + code);
+  } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, p.cmd + ' ' + code);
   later(c, e.eCb, error, result);
   pump(c);
 }

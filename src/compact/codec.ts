@@ -442,7 +442,8 @@ function rid(): number {
 }
 
 // the last two only in MQTT 5 (esbuild joins the literals)
-const CMD = (',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp' + (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? ',disconnect,auth' : '')).split(',');
+/** packet names by type, as InPacket.cmd has them */
+export const CMD = (',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp' + (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? ',disconnect,auth' : '')).split(',');
 
 /** Total length (fixed header included) of the packet starting at b[pos], or -1 when b[pos..end) does not hold it all yet. Throws (code 0x81) on a Remaining Length over 4 bytes. */
 export function frameLength(b: Uint8Array, pos: number, end: number): number {

@@ -43,6 +43,15 @@ describe.each([4, 5])('malformed input from the server (MQTT %i)', (v) => {
     });
   }
 
+  // AUTH is MQTT 5 only (in 3.1.1 type 15 is refused by the codec like the packets above)
+  if (v === 5) it('an AUTH from the server is a protocol error (0x82): the client sent no Authentication Method', () => {
+    const r = connected({ protocolVersion: v });
+    r.last().send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } });
+    expect(r.errors.map((e) => e.code)).toEqual([0x82]);
+    expect((r.last().sent('disconnect') as Any[]).map((p) => p.reasonCode)).toEqual([0x82]);
+    expect(r.last().closeCalls).toBe(1);
+  });
+
   it('a PUBLISH before CONNACK is a protocol error (0x82) and the connection is closed', () => {
     const r = rig({ protocolVersion: v });
     r.last().accept();
