@@ -462,7 +462,7 @@ function connack(c: Client, p: InPacket): void {
   c.redials = 0;
   c.keepaliveMs = pick(o.keepalive, 60) * 1000;
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5) {
-    const props = p.properties === undefined ? {} : p.properties;
+    const props = p.properties || {};
     c.aliasTopics = {};
     c.rcvMax = pick(props.receiveMaximum, 65535);
     c.maxPacket = pick(props.maximumPacketSize, UNLIMITED);
@@ -684,7 +684,7 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
     cb = opts;
     opts = undefined;
   }
-  const po: PublishOptions = opts === undefined ? {} : opts;
+  const po: PublishOptions = opts || {};
   const qos = pick(po.qos, 0);
   const retain = !!po.retain;
   let error: Error | null = null;
@@ -709,7 +709,7 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
     cb = opts;
     opts = undefined;
   }
-  const so: SubscribeOptions = opts === undefined ? {} : opts;
+  const so: SubscribeOptions = opts || {};
   const filters: Sub[] = [];
   const add = (topic: string, x: SubscribeOptions) => {
     filters.push({ topic, qos: pick(x.qos, 0), nl: x.nl, rap: x.rap, rh: x.rh });
@@ -740,7 +740,7 @@ proto.unsubscribe = function (this: Client, topics, opts, cb) {
   else {
     for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
     const id = nextId(c);
-    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts === undefined ? undefined : opts.properties), cb, 0, undefined);
+    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts && opts.properties), cb, 0, undefined);
   }
   return c;
 };
