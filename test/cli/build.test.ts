@@ -72,6 +72,23 @@ describe('firmqtt build: the Espruino gate on an app', () => {
   }, 30000);
 });
 
+describe('firmqtt build --lite: the lite entry', () => {
+  it("'firmqtt' is targets/espruino/lite.ts: its net-only connect(), none of the full entry's create(), TLS or Serial", async () => {
+    const entry = app('lite-app.ts', "import { connect } from 'firmqtt';\nconnect('mqtt://127.0.0.1');\n");
+    const lite = await buildApp({ entry, target: 'espruino', lite: true });
+    const full = await buildApp({ entry, target: 'espruino' });
+    // lite.ts's refusal of mqtts://, and no tls module to dial or Serial to set up
+    expect(lite.minCode).toMatch(/unsupported in firmqtt-lite/);
+    expect(lite.minCode).not.toMatch(/"tls"|\.setup\(/);
+    expect(full.minCode).toMatch(/"tls"/);
+    expect(lite.minified).toBeLessThan(full.minified);
+    // create() is the full entry's alone
+    const compat = app('lite-create.ts', "import { create } from 'firmqtt';\ncreate('127.0.0.1').connect();\n");
+    expect((await buildApp({ entry: compat, target: 'espruino' })).minified).toBeGreaterThan(0);
+    await expect(buildApp({ entry: compat, target: 'espruino', lite: true })).rejects.toThrow(/No matching export in "targets\/espruino\/lite\.ts" for import "create"/);
+  }, 30000);
+});
+
 const EXAMPLES: { entry: string; targets: { target: Target; lite?: boolean }[] }[] = [
   { entry: 'examples/espruino/sensor.ts', targets: [{ target: 'espruino' }, { target: 'espruino', lite: true }, { target: 'moddable' }, { target: 'node' }] },
   { entry: 'targets/moddable/example/main.js', targets: [{ target: 'moddable' }] },

@@ -6,8 +6,9 @@
 //   firmqtt build --target espruino --lite app.ts
 //   firmqtt build --target moddable --out main.js app.ts
 //
-// In the app, `import { connect } from 'firmqtt'` resolves to the target's entry
-// (targets/espruino/index.ts, targets/moddable/device.ts, targets/node/index.ts).
+// In the app, `import { connect } from 'firmqtt'` resolves to the entry of the library
+// bundle the build takes its settings from (BUNDLES' entry: targets/espruino/index.ts, with
+// --lite targets/espruino/lite.ts, targets/moddable/device.ts, targets/node/index.ts).
 //
 // build.mjs is imported at run time by path (not bundled into the CLI bundle: it finds
 // its files relative to itself).
@@ -35,7 +36,8 @@ Usage: firmqtt build --target espruino|moddable|node [--lite] [--out FILE] app.t
 
  -t, --target T   espruino (one script to upload), moddable (one ES module for an
                   mcconfig project), node (an ES module)
-     --lite       espruino: the lite firmqtt (MQTT 3.1.1 only; smaller)
+     --lite       espruino: the lite firmqtt (MQTT 3.1.1 only, connect() over net;
+                  no create(), TLS or Serial; smaller)
  -o, --out FILE   where to write the bundle (default: app.<target>.js beside app.ts)
  -q, --quiet      no size table
      --help       this text
@@ -70,13 +72,6 @@ function loadBuild(root: string): Promise<BuildModule> {
   }
   return buildModule;
 }
-
-/** The firmqtt entry an app's `import ... from 'firmqtt'` resolves to, per target. */
-export const ENTRIES: { [t in Target]: string } = {
-  espruino: 'targets/espruino/index.ts',
-  moddable: 'targets/moddable/device.ts',
-  node: 'targets/node/index.ts',
-};
 
 export interface BuildAppOptions {
   entry: string;
@@ -140,7 +135,9 @@ export async function buildApp(o: BuildAppOptions): Promise<BuiltApp> {
   if (o.lite && o.target !== 'espruino') throw new BuildError('--lite is for the espruino target');
   const spec = b.BUNDLES.find((x) => x.name === (o.target === 'espruino' && o.lite ? 'espruino-lite' : o.target));
   if (spec === undefined) throw new BuildError(`unknown target ${o.target}`);
-  const alias = appResolver(join(root, ENTRIES[o.target]), o.target);
+  // 'firmqtt' is the entry of the bundle whose settings these are: with --lite, the lite
+  // API (lite.ts), so the lite flags are not spent on the full entry's create(), TLS, Serial
+  const alias = appResolver(join(root, spec.entry), o.target);
   // 1. the user's files (what the bundle takes from outside firmqtt's own folders), and
   //    esbuild's own syntax errors with file:line (the Espruino gate's `supported`)
   let inputs: string[];
