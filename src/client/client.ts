@@ -460,8 +460,10 @@ export class MqttClient extends Emitter<ClientEvents> {
   transportOpened(conn: Connection): void {
     if (conn !== this.connection || conn.closing) return;
     conn.opened = true;
+    // one connectTimeout from dialling to CONNACK: the session's CONNACK deadline is the dial's
+    const by = this.openDeadline;
     this.openDeadline = -1;
-    this.session.open(this.now());
+    this.session.open(this.now(), by);
     this.service(true);
   }
 

@@ -150,8 +150,12 @@ export class Session {
 
   // ---- driver inputs -------------------------------------------------------------
 
-  /** The transport is connected: sends CONNECT and waits for CONNACK. */
-  open(now: number): void {
+  /**
+   * The transport is connected: sends CONNECT and waits for CONNACK until `connackBy`
+   * (default: connectTimeout from now; a client passes the deadline it dialled with, so
+   * connectTimeout bounds dial to CONNACK once, as MQTT.js's does).
+   */
+  open(now: number, connackBy?: number): void {
     if (this.state !== DISCONNECTED) throw mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'open() while a connection is active');
     this.state = CONNECTING;
     this.decoder.reset();
@@ -159,7 +163,7 @@ export class Session {
     this.connack = undefined;
     this.keepaliveMs = this.options.keepalive * 1000;
     this.pingDeadline = -1;
-    this.connectDeadline = now + this.options.connectTimeout;
+    this.connectDeadline = connackBy === undefined ? now + this.options.connectTimeout : connackBy;
     this.emitBytes(encode(this.connectPacket(), this.v), now);
   }
 

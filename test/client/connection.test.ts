@@ -102,6 +102,18 @@ describe('connecting', () => {
     expect(r.log.slice(1)).toEqual(['close', 'offline']);
   });
 
+  it('bounds dialling and waiting for CONNACK together by one connectTimeout (as MQTT.js)', () => {
+    const r = rig({ connectTimeout: 3000, jitter: 0 });
+    const t = r.last();
+    r.clock.advance(2000);
+    t.accept();
+    r.clock.advance(999);
+    expect(t.closeCalls).toBe(0);
+    r.clock.advance(1);
+    expect(t.closeCalls).toBe(1);
+    expect(r.log[0]).toMatch(/^error:.*CONNACK/);
+  });
+
   it('does not reconnect after the server refuses the connection (MQTT.js default)', () => {
     const r = rig({ jitter: 0 });
     const t = r.last();
