@@ -257,7 +257,12 @@ function nextId(c: Client): number {
   }
 }
 
+/**
+ * Queues a packet to send in order. MQTT 5: one larger than the server's Maximum Packet
+ * Size is never sent [MQTT-3.1.2-24]; its callback gets 0x95 instead.
+ */
 function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | undefined): void {
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && bytes.length > c.maxPacket) return later(c, cb, mqttError(PACKET_TOO_LARGE, 'packet too large'));
   let key = '';
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && qos > 0 && c.stash !== undefined) {
     key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
@@ -695,11 +700,8 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
   else if (c.outbox.length >= pick(c.opt.maxQueued, 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
   if (error === null) {
     const id = qos > 0 ? nextId(c) : 0;
-    const bytes = encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties);
-    if (bytes.length > c.maxPacket) error = mqttError(PACKET_TOO_LARGE, 'packet too large');
-    else enqueue(c, id, bytes, cb, qos, undefined);
-  }
-  if (error !== null) later(c, cb, error);
+    enqueue(c, id, encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties), cb, qos, undefined);
+  } else later(c, cb, error);
   return c;
 };
 

@@ -167,6 +167,21 @@ describe('publish refusals from the server limits (MQTT 5)', () => {
     expect(payloads(r.last())).toEqual(['x'.repeat(14)]);
   });
 
+  it('refuses a SUBSCRIBE or UNSUBSCRIBE larger than the server Maximum Packet Size (0x95), sending neither', () => {
+    const r = connected({ protocolVersion: 5 }, { properties: { maximumPacketSize: 20 } });
+    const rec = recorder();
+    // SUBSCRIBE: fixed header 2 + id 2 + properties length 1 + topic 2+n + options 1 = 8 + n
+    r.client.subscribe('x'.repeat(12), rec.cb);
+    r.client.subscribe('x'.repeat(13), rec.cb);
+    // UNSUBSCRIBE: 2 + 2 + 1 + 2+n = 7 + n
+    r.client.unsubscribe('y'.repeat(14), rec.cb);
+    r.last().send({ cmd: 'suback', messageId: idOf(r.last().sent('subscribe')[0]), granted: [0] });
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x95, 0x95, null]);
+    expect(r.last().sent('subscribe').map((p: Any) => p.subscriptions[0].topic)).toEqual(['x'.repeat(12)]);
+    expect(r.last().sent('unsubscribe')).toHaveLength(0);
+  });
+
   it('sends the PUBLISH properties', () => {
     const r = connected({ protocolVersion: 5 });
     r.client.publish('t', 'x', { properties: { contentType: 'text/plain', messageExpiryInterval: 60, userProperties: { k: 'v' } } });
