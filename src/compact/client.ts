@@ -179,7 +179,7 @@ interface Client extends CompactClient {
   maxPacket: number;
   maxQos: number;
   retainOk: boolean;
-  /** MQTT 5: topic aliases the server set (topic name by alias) */
+  /** MQTT 5: topic aliases the server set (topic name by alias); made at each CONNACK */
   aliasTopics: { [alias: number]: string };
   keepaliveMs: number;
   lastSent: number;
@@ -663,7 +663,6 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.maxPacket = UNLIMITED;
   c.maxQos = 2;
   c.retainOk = true;
-  c.aliasTopics = {};
   c.keepaliveMs = 0;
   c.lastSent = 0;
   c.deadline = -1;
@@ -714,7 +713,9 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
   const so: SubscribeOptions = opts || {};
   const filters: Sub[] = [];
   const add = (topic: string, x: SubscribeOptions) => {
-    filters.push({ topic, qos: pick(x.qos, 0), nl: x.nl, rap: x.rap, rh: x.rh });
+    const qos = pick(x.qos, 0);
+    // No Local, Retain As Published and Retain Handling are MQTT 5 only
+    filters.push((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? { topic, qos } : { topic, qos, nl: x.nl, rap: x.rap, rh: x.rh });
   };
   if (typeof topics === 'string') add(topics, so);
   else if (Array.isArray(topics)) for (let i = 0; i < topics.length; i++) add(topics[i], so);
