@@ -169,7 +169,7 @@ describe('EspruinoClock', () => {
   });
 });
 
-/** An Espruino socket or Serial port: on / emit, what was written (binary strings), end(). */
+/** An Espruino socket or Serial port: on / emit (a listener's `this` is the stream, as on Espruino), what was written (binary strings), end(). */
 class FakeStream {
   listeners: { [event: string]: ((a?: unknown) => void)[] } = {};
   written: string[] = [];
@@ -181,7 +181,7 @@ class FakeStream {
     delete this.listeners[event];
   }
   emit(event: string, a?: unknown) {
-    for (const fn of this.listeners[event] ?? []) fn(a);
+    for (const fn of this.listeners[event] ?? []) fn.call(this, a);
   }
   write(s: string) {
     this.written.push(s);
@@ -205,6 +205,7 @@ function recorder(): TransportHandler & { calls: string[] } {
 
 describe('Espruino transports', () => {
   const g = globalThis as { require?: unknown };
+  /** `opened`: the connect callback, called as Espruino does, on the socket */
   let dials: { module: string; options: unknown; socket: FakeStream; opened: () => void }[];
   let refuse: boolean;
 
@@ -217,7 +218,7 @@ describe('Espruino transports', () => {
       connect(options: unknown, opened: () => void) {
         if (refuse) throw new Error('Unable to find host');
         const socket = new FakeStream();
-        dials.push({ module, options, socket, opened });
+        dials.push({ module, options, socket, opened: () => opened.call(socket) });
         return socket;
       },
     });
