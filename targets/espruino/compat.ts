@@ -42,14 +42,18 @@ export interface CompatMessage {
   retain: number;
 }
 
-/** Espruino's MQTT module object. Events through Espruino's built-in on/emit. */
+/**
+ * Espruino's MQTT module object. Events through Espruino's built-in on/emit. Its arrows
+ * reach the object through `m`, never `this`: a bundle with no arrow that uses `this`
+ * keeps its arrows (build.mjs espruinoArrowsSafe), ~250 B smaller.
+ */
 export class MQTT {
   server: string;
   port: number;
   client_id: string;
   connected: boolean;
   /** the firmqtt client behind this object, once connect() was called */
-  client: CompactClient | null;
+  client?: CompactClient;
   declare emit: (event: string, a?: unknown, b?: unknown) => void;
   private readonly opts: CompatOptions;
 
@@ -59,90 +63,89 @@ export class MQTT {
     this.port = o.port || 1883;
     this.client_id = o.client_id || o.clientId || 'fq' + Math.random().toString(16).slice(2, 10);
     this.connected = false;
-    this.client = null;
     this.opts = o;
   }
 
   /** Connects (again); `socket` is an already connected stream to use instead of dialling. */
   connect(socket?: any): void {
-    const old = this.client;
+    const m = this;
+    const old = m.client;
     if (old && !socket) {
       old.reconnect();
       return;
     }
     if (old) old.end(true);
-    const o = this.opts;
-    // undefined where neither name is given: the client's default (keepalive 60, clean, 3.1.1)
+    const o = m.opts;
+    // ?? leaves undefined where neither name is given: the client's default (keepalive 60, clean)
     const co: CompactOptions = Object.assign({}, o, {
-      host: this.server,
-      port: this.port,
-      clientId: this.client_id,
-      keepalive: pick(o.keep_alive, o.keepalive),
-      clean: pick(o.clean_session, o.clean),
-      protocolVersion: pick(o.protocol_level, o.protocolVersion),
+      host: m.server,
+      port: m.port,
+      clientId: m.client_id,
+      keepalive: o.keep_alive ?? o.keepalive,
+      clean: o.clean_session ?? o.clean,
+      protocolVersion: o.protocol_level || o.protocolVersion,
       // the module never reconnects by itself: sketches call connect() on 'disconnected'
-      reconnectPeriod: pick(o.reconnectPeriod, 0),
+      reconnectPeriod: o.reconnectPeriod || 0,
     });
-    const c = new CompactClient({
+    const c = (m.client = new CompactClient({
       transport: socket ? serialTransport(socket) : transportFor(co),
       clock: new EspruinoClock(),
-    }, co);
-    this.client = c;
+    }, co));
     c.on('connect', () => {
-      this.connected = true;
-      this.emit('connected');
-      this.emit('connect');
+      m.connected = true;
+      m.emit('connected');
+      m.emit('connect');
     });
     c.on('message', (topic: string, payload: Uint8Array, p: InPacket) => {
       const message = espE().toString(payload);
-      this.emit('publish', { topic, message, dup: p.dup ? 1 : 0, qos: p.qos, retain: p.retain ? 1 : 0 });
-      this.emit('message', topic, message);
+      // 0 or 1, as the module gives them (the codec sets both on every PUBLISH)
+      m.emit('publish', { topic, message, dup: +p.dup!, qos: p.qos, retain: +p.retain! });
+      m.emit('message', topic, message);
     });
     c.on('close', () => {
-      this.connected = false;
-      this.emit('disconnected');
-      this.emit('close');
+      m.connected = false;
+      m.emit('disconnected');
+      m.emit('close');
     });
     // the module reports strings
-    c.on('error', (e: Error) => {
-      this.emit('error', e.message);
-    });
+    c.on('error', (e: Error) => m.emit('error', e.message));
   }
 
-  /** opts: {qos, retain} (a number is taken as the QoS). message: a binary string or bytes. */
+  /** opts: {qos, retain} (a number is taken as the QoS). message: bytes, or anything else as a binary string. */
   publish(topic: string, message: any, opts?: any): void {
-    const c = this.client;
+    const m = this;
+    const c = m.client;
     if (!c) return;
-    const o = typeof opts === 'number' ? { qos: opts } : opts || {};
-    const qos = o.qos || 0;
-    // like the module, anything but bytes goes out as a binary string (one char a byte)
-    c.publish(topic, message instanceof Uint8Array ? message : espE().toUint8Array(String(message)),
-      { qos, retain: !!o.retain }, (error: Error | null, ack?: { messageId: number }) => {
-        if (!error && qos) this.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
-      });
+    const o = qosOptions(opts);
+    const qos = o.qos;
+    // a string goes out one char a byte (the client's strings on Espruino: E.toUint8Array)
+    c.publish(topic, message instanceof Uint8Array ? message : String(message), o, (error: Error | null, ack?: { messageId: number }) => {
+      if (!error && qos) m.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
+    });
   }
 
   /** topics: a filter, a list, or {filter: qos}; opts: {qos} or a number. */
   subscribe(topics: any, opts?: any): void {
-    const c = this.client;
+    const m = this;
+    const c = m.client;
     if (!c) return;
-    const qos = typeof opts === 'number' ? opts : opts && opts.qos || 0;
     let t = topics;
     if (typeof topics === 'object' && !Array.isArray(topics)) {
       t = {};
       for (const k in topics) t[k] = { qos: topics[k] };
     }
     // subscribed_fail when the call failed or the server refused a filter (granted 0x80)
-    c.subscribe(t, { qos }, (error: Error | null, granted?: { qos: number }[]) => {
-      this.emit(error || (granted as { qos: number }[]).some((g) => g.qos >= 0x80) ? 'subscribed_fail' : 'subscribed');
+    c.subscribe(t, qosOptions(opts), (error: Error | null, granted?: { qos: number }[]) => {
+      m.emit(error || (granted as { qos: number }[]).some((g) => g.qos >= 0x80) ? 'subscribed_fail' : 'subscribed');
     });
   }
 
   unsubscribe(topic: string | string[]): void {
-    const c = this.client;
+    const m = this;
+    const c = m.client;
     if (c) {
       c.unsubscribe(topic, (error: Error | null) => {
-        if (!error) this.emit('unsubscribed');
+        if (!error) m.emit('unsubscribed');
       });
     }
   }
@@ -159,6 +162,7 @@ export function create(server: string, options?: CompatOptions): MQTT {
   return new MQTT(server, options);
 }
 
-function pick<T>(v: T | undefined, d: T | undefined): T | undefined {
-  return v === undefined ? d : v;
+/** The module's publish / subscribe options: {qos, retain}, or the QoS as a number. */
+function qosOptions(opts: any): { qos?: number; retain?: boolean } {
+  return typeof opts === 'number' ? { qos: opts } : opts || {};
 }

@@ -1,8 +1,10 @@
 // Target pieces that need no engine: the Moddable stores on fake Preference / file
 // modules, the Espruino Storage store on a fake Storage, Espruino URL parsing, the
-// Espruino clock (on a fake getTime and Node's timers, faked by vitest) and the Espruino
-// transports on fake net / tls modules and a fake Serial port.
+// Espruino clock (on a fake getTime and Node's timers, faked by vitest), the Espruino
+// transports on fake net / tls modules and a fake Serial port, and create() (the MQTT
+// module's shape) over a fake connected socket, its server played through mqtt-packet.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as mqttPacket from 'mqtt-packet';
 import { FileStore, PreferenceStore } from '../../targets/moddable/store';
 import { StorageStore } from '../../targets/espruino/storage-store';
 import { parseUrl } from '../../targets/espruino/connect';
@@ -10,6 +12,9 @@ import { EspruinoClock } from '../../targets/espruino/clock';
 import { socketTransport } from '../../targets/espruino/socket';
 import { tlsTransport } from '../../targets/espruino/tls';
 import { serialTransport } from '../../targets/espruino/serial';
+import { create, MQTT } from '../../targets/espruino/compat';
+import { CompactClient } from '../../src/compact/client';
+import { withEvents } from '../../src/compact/emitter';
 import type { TransportHandler } from '../../src/client/transport';
 import type { Store } from '../../src/store/store';
 
@@ -322,5 +327,120 @@ describe('Espruino transports', () => {
     vi.runAllTimers();
     expect(h.calls).toEqual(['open', 'data 48', 'close null']);
     expect(port.written).toEqual(['\xc0\x00']);
+  });
+});
+
+describe('Espruino create() (the MQTT module shape)', () => {
+  const g = globalThis as { getTime?: () => number };
+  // Espruino gives every object on / emit; Node's objects get them here
+  withEvents(MQTT.prototype);
+  withEvents(CompactClient.prototype);
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    g.getTime = () => Date.now() / 1000;
+  });
+
+  afterEach(() => {
+    delete g.getTime;
+    vi.useRealTimers();
+  });
+
+  /** An MQTT object connected over a fake socket; its events and the client's packets, in order. */
+  function compat(options: object) {
+    const m = create('broker', options);
+    const events: unknown[][] = [];
+    for (const e of ['connected', 'connect', 'publish', 'message', 'puback', 'pubcomp', 'subscribed', 'subscribed_fail', 'unsubscribed', 'disconnected', 'close', 'error']) {
+      // Node's stand-in passes every listener three arguments: the trailing undefined ones are dropped
+      (m as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on(e, (...a: unknown[]) => {
+        while (a.length && a[a.length - 1] === undefined) a.pop();
+        events.push([e, ...a]);
+      });
+    }
+    const socket = new FakeStream();
+    const packets: mqttPacket.Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (p) => packets.push(p));
+    let seen = 0;
+    /** the client's packets since the last call */
+    const sent = () => {
+      for (; seen < socket.written.length; seen++) parser.parse(Buffer.from(socket.written[seen], 'latin1'));
+      return packets.splice(0);
+    };
+    const reply = (p: object) => {
+      socket.emit('data', mqttPacket.generate(p as mqttPacket.Packet).toString('latin1'));
+      vi.advanceTimersByTime(0);
+    };
+    m.connect(socket);
+    // what is due now (the transport's open), not the client's connect timeout
+    vi.advanceTimersByTime(0);
+    return { m, socket, events, sent, reply };
+  }
+
+  it('connects with the module\'s options; publish, subscribe, unsubscribe and disconnect answer with its events', () => {
+    const { m, events, sent, reply } = compat({ client_id: 'c1', keep_alive: 0, clean_session: false });
+    expect(m.client_id).toBe('c1');
+    expect(m.connected).toBe(false);
+    const [connect] = sent() as mqttPacket.IConnectPacket[];
+    expect([connect.cmd, connect.clientId, connect.keepalive, connect.clean, connect.protocolVersion]).toEqual(['connect', 'c1', 0, false, 4]);
+    reply({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    expect(m.connected).toBe(true);
+    expect(events.splice(0)).toEqual([['connected'], ['connect']]);
+
+    // {filter: qos}; a refused filter (0x80) fails the call
+    m.subscribe({ a: 1, b: 0 });
+    const [sub] = sent() as mqttPacket.ISubscribePacket[];
+    expect(sub.subscriptions.map((x) => [x.topic, x.qos])).toEqual([['a', 1], ['b', 0]]);
+    reply({ cmd: 'suback', messageId: sub.messageId, granted: [1, 0x80] });
+    // a filter with the QoS as a number
+    m.subscribe('x', 2);
+    const [sub2] = sent() as mqttPacket.ISubscribePacket[];
+    expect(sub2.subscriptions.map((x) => [x.topic, x.qos])).toEqual([['x', 2]]);
+    reply({ cmd: 'suback', messageId: sub2.messageId, granted: [2] });
+    expect(events.splice(0)).toEqual([['subscribed_fail'], ['subscribed']]);
+
+    // anything but bytes goes out as a string; QoS as a number or {qos, retain}
+    m.publish('t', 42, 1);
+    m.publish('u', new Uint8Array([1, 2]), { qos: 2, retain: true });
+    m.publish('v', 'zero');
+    const [p1, p2, p0] = sent() as mqttPacket.IPublishPacket[];
+    expect([p1.topic, String(p1.payload), p1.qos, p1.retain]).toEqual(['t', '42', 1, false]);
+    expect([p2.topic, [...(p2.payload as Buffer)], p2.qos, p2.retain]).toEqual(['u', [1, 2], 2, true]);
+    expect([p0.topic, String(p0.payload), p0.qos]).toEqual(['v', 'zero', 0]);
+    reply({ cmd: 'puback', messageId: p1.messageId });
+    reply({ cmd: 'pubrec', messageId: p2.messageId });
+    expect((sent() as mqttPacket.IPubrelPacket[]).map((x) => x.cmd)).toEqual(['pubrel']);
+    reply({ cmd: 'pubcomp', messageId: p2.messageId });
+    expect(events.splice(0)).toEqual([['puback', p1.messageId], ['pubcomp', p2.messageId]]);
+
+    // a message: {topic, message (a string), dup, qos, retain} and (topic, message)
+    reply({ cmd: 'publish', topic: 'in', payload: Buffer.from('hi'), qos: 0, retain: true, dup: false });
+    expect(events.splice(0)).toEqual([['publish', { topic: 'in', message: 'hi', dup: 0, qos: 0, retain: 1 }], ['message', 'in', 'hi']]);
+
+    m.unsubscribe('x');
+    const [unsub] = sent() as mqttPacket.IUnsubscribePacket[];
+    expect(unsub.unsubscriptions).toEqual(['x']);
+    reply({ cmd: 'unsuback', messageId: unsub.messageId });
+    expect(events.splice(0)).toEqual([['unsubscribed']]);
+
+    m.disconnect();
+    vi.advanceTimersByTime(0);
+    expect(sent().map((x) => x.cmd)).toEqual(['disconnect']);
+    expect(m.connected).toBe(false);
+    expect(events.splice(0)).toEqual([['disconnected'], ['close']]);
+  });
+
+  it('errors are strings; the module never reconnects by itself, connect() does', () => {
+    const { m, events, sent, reply } = compat({});
+    expect(m.client_id).toMatch(/^fq[0-9a-f]+$/);
+    const [connect] = sent() as mqttPacket.IConnectPacket[];
+    expect([connect.clientId, connect.keepalive, connect.clean]).toEqual([m.client_id, 60, true]);
+    reply({ cmd: 'connack', sessionPresent: false, returnCode: 5 });
+    expect(events.splice(0)).toEqual([['error', 'connection refused: 5'], ['disconnected'], ['close']]);
+    vi.advanceTimersByTime(60000);
+    expect(sent()).toEqual([]);
+    m.connect();
+    vi.advanceTimersByTime(0);
+    expect(sent().map((x) => x.cmd)).toEqual(['connect']);
   });
 });
