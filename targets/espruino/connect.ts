@@ -21,27 +21,28 @@ export interface ConnectOptions extends CompactOptions {
 /** `mqtt://user:pass@host:port` -> options (no URL class on Espruino). */
 export function parseUrl(url: string): ConnectOptions {
   const o: ConnectOptions = {};
+  const d = decodeURIComponent;
   let rest = url;
   const i = rest.indexOf('://');
   if (i >= 0) {
     o.protocol = rest.slice(0, i);
     rest = rest.slice(i + 3);
   }
-  rest = rest.split('/')[0];
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    const cred = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    const c = cred.indexOf(':');
-    o.username = decodeURIComponent(c >= 0 ? cred.slice(0, c) : cred);
-    if (c >= 0) o.password = decodeURIComponent(cred.slice(c + 1));
+  // the credentials end at the last '@', the user at the first ':'
+  const at = rest.split('/')[0].split('@');
+  rest = at.pop()!;
+  if (at.length) {
+    const cred = at.join('@').split(':');
+    o.username = d(cred.shift()!);
+    if (cred.length) o.password = d(cred.join(':'));
   }
+  // a port after the last ':', unless that is inside [an IPv6 address]
   const colon = rest.lastIndexOf(':');
-  if (colon >= 0 && rest.indexOf(']') < colon) {
+  if (colon > rest.indexOf(']')) {
     o.port = +rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  if (rest.charAt(0) === '[') rest = rest.slice(1, -1);
+  if (rest[0] === '[') rest = rest.slice(1, -1);
   if (rest) o.host = rest;
   return o;
 }

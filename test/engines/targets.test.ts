@@ -130,6 +130,12 @@ describe('Espruino parseUrl', () => {
     expect(parseUrl('mqtt://u%40x:p%3A@192.168.1.10:1884/ignored')).toEqual({ protocol: 'mqtt', username: 'u@x', password: 'p:', host: '192.168.1.10', port: 1884 });
     expect(parseUrl('mqtts://broker.local')).toEqual({ protocol: 'mqtts', host: 'broker.local' });
     expect(parseUrl('mqtt://[::1]:1883')).toEqual({ protocol: 'mqtt', host: '::1', port: 1883 });
+    expect(parseUrl('[fe80::1]')).toEqual({ host: 'fe80::1' });
+    expect(parseUrl('broker:1884')).toEqual({ host: 'broker', port: 1884 });
+    // the credentials end at the last '@' and the user at the first ':'
+    expect(parseUrl('mqtt://a@b:c:d@h/x@y:z')).toEqual({ protocol: 'mqtt', username: 'a@b', password: 'c:d', host: 'h' });
+    expect(parseUrl('mqtt://u@h')).toEqual({ protocol: 'mqtt', username: 'u', host: 'h' });
+    expect(parseUrl('mqtts://u:@h')).toEqual({ protocol: 'mqtts', username: 'u', password: '', host: 'h' });
   });
 });
 
