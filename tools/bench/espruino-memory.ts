@@ -97,7 +97,7 @@ async function clients(): Promise<Client[]> {
   return list;
 }
 
-/** Runs `script` on `bin` in `dir` until it prints a line with `until`; returns what it printed. */
+/** Runs `script` on `bin` in `dir` until its output matches `until` (end it with the line's end: output comes in pieces); returns what it printed. */
 function runEspruino(bin: string, dir: string, script: string, until: RegExp, ms: number): Promise<string> {
   writeFileSync(join(dir, 'main.js'), script);
   return new Promise((resolve, reject) => {
@@ -145,7 +145,7 @@ async function measure(bin: string, client: Client, loading: 'storage' | 'ram', 
       '  f.close(); })();',
     ].join('\n')).join('\n') + "\nprint('@@written');";
     await runEspruino(bin, dir, writer, /@@written/, 20000);
-    const out = await runEspruino(bin, dir, "eval(require('Storage').read('bench.js'));", /@@connected \d+/, 20000);
+    const out = await runEspruino(bin, dir, "eval(require('Storage').read('bench.js'));", /@@connected \d+\r?\n/, 20000);
     const at = (label: string) => {
       const m = new RegExp(`@@${label} (\\d+)`).exec(out);
       if (m === null) throw new Error(`no ${label} figure:\n${out.slice(-1500)}`);
