@@ -33,6 +33,8 @@ export const ESPRUINO_UNSUPPORTED = {
   // safe as they are: buildBundle keeps arrows when none in the bundle uses `this`
   // (espruinoArrowsSafe), which saves ~250 B (`function(a){return b}` is `a=>b`).
   'arrow': false,
+  // the reverse: 2v29 parses `??` (DESIGN.md), so esbuild need not lower it for es2017
+  'nullish-coalescing': true,
   'destructuring': false,
   'default-argument': false,
   'rest-argument': false,

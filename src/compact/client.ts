@@ -206,10 +206,6 @@ function bytesOf(p: Payload | undefined): Uint8Array {
   return p === undefined ? new Uint8Array(0) : typeof p === 'string' ? utf8(p) : p;
 }
 
-function pick<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value;
-}
-
 /** A topic a PUBLISH (filter false) or SUBSCRIBE may carry: not empty; a name has no wildcards. */
 function badTopic(topic: unknown, filter: boolean): boolean {
   return typeof topic !== 'string' || topic === '' || (!filter && /[+#]/.test(topic));
@@ -276,7 +272,7 @@ function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefi
 function pump(c: Client): void {
   if (!c.connected) return;
   const out = c.outbox;
-  const window = Math.min(pick(c.opt.maxInflight, 20), c.rcvMax);
+  const window = Math.min(c.opt.maxInflight ?? 20, c.rcvMax);
   let n = 0;
   for (let i = 0; i < out.length; i++) if (out[i].eSent && out[i].eQos > 0) n++;
   for (let i = 0; i < out.length; i++) {
@@ -306,7 +302,7 @@ function dial(c: Client): void {
   c.sock = t;
   c.rxBuf = null;
   c.broken = false;
-  c.deadline = now(c) + pick(c.opt.connectTimeout, 30000);
+  c.deadline = now(c) + (c.opt.connectTimeout ?? 30000);
   t.open({
     onOpen: () => {
       if (c.sock === t) opened(c);
@@ -327,11 +323,11 @@ function opened(c: Client): void {
   const w = o.will;
   write(c, encConnect(c.ver, {
     clientId: o.clientId as string,
-    keepalive: pick(o.keepalive, 60),
+    keepalive: o.keepalive ?? 60,
     clean: o.clean !== false,
     username: o.username,
     password: o.password === undefined ? undefined : bytesOf(o.password),
-    will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.payload), qos: pick(w.qos, 0), retain: !!w.retain, properties: w.properties },
+    will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.payload), qos: w.qos ?? 0, retain: !!w.retain, properties: w.properties },
     properties: o.properties,
   }));
 }
@@ -351,11 +347,11 @@ function closed(c: Client, error: Error | null): void {
   if (error !== null) c.emit('error', error);
   c.emit('close');
   if (c.disconnecting) return ended(c);
-  const period = pick(c.opt.reconnectPeriod, 1000);
+  const period = c.opt.reconnectPeriod ?? 1000;
   if (period > 0) {
     if (was) c.emit('offline');
     let delay = period;
-    for (let i = 0; i < c.redials && delay < pick(c.opt.reconnectBackoffMax, 30000); i++) delay *= 2;
+    for (let i = 0; i < c.redials && delay < (c.opt.reconnectBackoffMax ?? 30000); i++) delay *= 2;
     c.redials++;
     // jitter: devices that lost the same broker do not all come back in the same ms
     c.retryAt = now(c) + Math.round(delay * (1 - Math.random() / 4));
@@ -415,7 +411,7 @@ function received(c: Client, chunk: Uint8Array): void {
         return;
       }
       // refused from the header, before a byte of it is buffered
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && c.opt.properties !== undefined && size > pick(c.opt.properties.maximumPacketSize, size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && c.opt.properties !== undefined && size > (c.opt.properties.maximumPacketSize ?? size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
       if (end - pos < size) {
         c.rxBuf = new Uint8Array(size);
         c.rxLen = 0;
@@ -459,20 +455,20 @@ function packet(c: Client, p: InPacket): void {
 
 function connack(c: Client, p: InPacket): void {
   if (c.connected) throw mqttError(PROTOCOL_ERROR, 'second connack');
-  const code = pick(p.returnCode, pick(p.reasonCode, 0));
+  const code = p.returnCode ?? p.reasonCode ?? 0;
   if (code !== 0) throw mqttError(code, 'connection refused: ' + code);
   const o = c.opt;
   c.connected = true;
   c.deadline = -1;
   c.redials = 0;
-  c.keepaliveMs = pick(o.keepalive, 60) * 1000;
+  c.keepaliveMs = (o.keepalive ?? 60) * 1000;
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5) {
     const props = p.properties || {};
     c.aliasTopics = {};
-    c.rcvMax = pick(props.receiveMaximum, 65535);
-    c.maxPacket = pick(props.maximumPacketSize, UNLIMITED);
-    c.maxQos = pick(props.maximumQoS, 2);
-    c.retainOk = !!pick(props.retainAvailable, 1);
+    c.rcvMax = props.receiveMaximum ?? 65535;
+    c.maxPacket = props.maximumPacketSize ?? UNLIMITED;
+    c.maxQos = props.maximumQoS ?? 2;
+    c.retainOk = !!(props.retainAvailable ?? 1);
     if (props.serverKeepAlive !== undefined) c.keepaliveMs = props.serverKeepAlive * 1000;
     if (props.assignedClientIdentifier !== undefined) o.clientId = props.assignedClientIdentifier;
   }
@@ -502,7 +498,7 @@ function message(c: Client, p: InPacket): void {
     const alias = p.properties !== undefined ? p.properties.topicAlias : undefined;
     if (alias !== undefined) {
       const o = c.opt;
-      if (!(alias > 0 && alias <= pick(o.properties && o.properties.topicAliasMaximum, 0))) throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + alias);
+      if (!(alias > 0 && alias <= ((o.properties && o.properties.topicAliasMaximum) ?? 0))) throw mqttError(TOPIC_ALIAS_INVALID, 'topic alias ' + alias);
       if (p.topic === '') p.topic = c.aliasTopics[alias];
       else c.aliasTopics[alias] = p.topic as string;
       if (p.topic === undefined) throw mqttError(PROTOCOL_ERROR, 'unknown topic alias');
@@ -535,7 +531,7 @@ function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
     if (t === 5) write(c, encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
     return;
   }
-  const code = pick(p.reasonCode, 0);
+  const code = p.reasonCode ?? 0;
   if (t === 5 && code < 0x80) {
     e.eBytes = encAck(c.ver, PUBREL, id);
     if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey, e.eBytes);
@@ -609,7 +605,7 @@ function tick(c: Client): void {
     return dial(c);
   } else if (c.connected && c.keepaliveMs > 0 && c.deadline < 0 && t - c.lastSent >= c.keepaliveMs) {
     write(c, encPingreq());
-    c.deadline = t + pick(c.opt.pingTimeout, Math.min(c.keepaliveMs / 2, 10000));
+    c.deadline = t + (c.opt.pingTimeout ?? Math.min(c.keepaliveMs / 2, 10000));
   }
   arm(c);
 }
@@ -637,7 +633,7 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   const c = this;
   // a copy: the client id it gets (or the server assigns) is not written into the caller's object
   const o: CompactOptions = Object.assign({}, options);
-  const v = pick(o.protocolVersion, 4);
+  const v = o.protocolVersion ?? 4;
   // MQTT 5 branches test the flag written out (src/flags.d.ts): esbuild folds it there and
   // the lite build drops the branch; a variable holding it would stay. Properties are
   // passed on unguarded: the codec writes them for MQTT 5 only.
@@ -673,7 +669,7 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.broken = false;
   c.ticker = () => tick(c);
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
-    c.keyPrefix = pick(o.storePrefix, 'fq') + '/';
+    c.keyPrefix = (o.storePrefix ?? 'fq') + '/';
     c.storeSeq = 0;
     if (c.stash !== undefined) restore(c, c.stash);
   } else if (c.stash !== undefined) throw new Error('store: the lite bundle has none');
@@ -689,14 +685,14 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
     opts = undefined;
   }
   const po: PublishOptions = opts || {};
-  const qos = pick(po.qos, 0);
+  const qos = po.qos ?? 0;
   const retain = !!po.retain;
   let error: Error | null = null;
   if (c.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
   else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
   else if (!(qos === 0 || qos === 1 || qos === 2) || qos > c.maxQos) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
   else if (retain && !c.retainOk) error = mqttError(RETAIN_NOT_SUPPORTED, 'retain not available');
-  else if (c.outbox.length >= pick(c.opt.maxQueued, 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
+  else if (c.outbox.length >= (c.opt.maxQueued ?? 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
   if (error === null) {
     const id = qos > 0 ? nextId(c) : 0;
     enqueue(c, id, encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties), cb, qos, undefined);
@@ -713,7 +709,7 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
   const so: SubscribeOptions = opts || {};
   const filters: Sub[] = [];
   const add = (topic: string, x: SubscribeOptions) => {
-    const qos = pick(x.qos, 0);
+    const qos = x.qos ?? 0;
     // No Local, Retain As Published and Retain Handling are MQTT 5 only
     filters.push((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? { topic, qos } : { topic, qos, nl: x.nl, rap: x.rap, rh: x.rh });
   };
