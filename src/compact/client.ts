@@ -3,9 +3,10 @@
 // promises of the main client (src/client, src/session): QoS 1/2 resent after every
 // reconnect in the original order until acknowledged, QoS 2 delivered once, keep-alive
 // that notices a dead link, Last Will, the offline queue, resubscribe, the server's MQTT 5
-// limits, and a Store so unacknowledged messages survive a reset. What it leaves to the
-// main client: topic aliases outbound, enhanced authentication, manual acks, byte-exact
-// queue bounds. README "Design notes" says why there are two.
+// limits, and a Store so unacknowledged messages survive a reset (not in the lite build:
+// FIRMQTT_LITE drops MQTT 5 and the store). What it leaves to the main client: topic
+// aliases outbound, enhanced authentication, manual acks, byte-exact queue bounds.
+// README "Design notes" says why there are two.
 //
 // Sans-I/O as the main client: bytes come and go through a Transport, time through a
 // Clock with one timer, so tests drive it with a fake clock and a scripted server.
