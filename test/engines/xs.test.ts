@@ -5,13 +5,12 @@
 // Through both the firmqtt API and the ECMA-419 MQTT client class.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internalNames, targetOptions } from '../../build.mjs';
-import { XsWorker, xsnapWorkerPath } from '../../tools/engines/xsnap';
+import { xsnapWorkerPath } from '../../tools/engines/xsnap';
 import { runScenario, startScenarioEnv } from './scenario';
 import type { DeviceDriver, DeviceEvent } from './scenario';
+import { XsBridge } from './xs/bridge';
 
 const HOST = readFileSync(new URL('./xs/host.js', import.meta.url), 'utf8');
 const DEVICE_SCENARIO = readFileSync(new URL('./device/scenario.js', import.meta.url), 'utf8');
@@ -45,72 +44,12 @@ const SEND_WINDOW = 32;
 
 class XsDriver implements DeviceDriver {
   events: DeviceEvent[] = [];
-  readonly worker: XsWorker;
-  private timers = new Map<number, NodeJS.Timeout>();
-  private sockets = new Map<number, { socket: Socket; closedByXs: boolean }>();
-  private stopped = false;
-
-  constructor() {
-    const dec = new TextDecoder();
-    this.worker = new XsWorker({ onQuery: (bytes) => {
-      this.fromXs(JSON.parse(dec.decode(bytes)));
-      return new Uint8Array(0);
-    } });
-  }
-
-  /** Something for the script, later (never from inside a query: the worker is busy). */
-  private send(msg: object): void {
-    if (this.stopped) return;
-    this.worker.command(new TextEncoder().encode(JSON.stringify(msg))).catch((e: Error) => {
-      this.events.push({ ev: 'exception', error: e.message });
-    });
-  }
-
-  private fromXs(msg: any): void {
-    switch (msg.t) {
-      case 'report':
-        this.events.push(msg.e);
-        break;
-      case 'setTimer':
-        this.timers.set(msg.id, setTimeout(() => {
-          this.timers.delete(msg.id);
-          this.send({ t: 'timer', id: msg.id });
-        }, msg.ms));
-        break;
-      case 'clearTimer':
-        clearTimeout(this.timers.get(msg.id));
-        this.timers.delete(msg.id);
-        break;
-      case 'connect': {
-        const socket = netConnect({ host: msg.address, port: msg.port });
-        const entry = { socket, closedByXs: false };
-        this.sockets.set(msg.id, entry);
-        socket.setNoDelay(true);
-        socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: SEND_WINDOW }));
-        socket.on('data', (b: Buffer) => this.send({ t: 'data', id: msg.id, bytes: Array.from(b) }));
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          this.sockets.delete(msg.id);
-          if (!entry.closedByXs) this.send({ t: 'error', id: msg.id });
-        });
-        break;
-      }
-      case 'write': {
-        const s = this.sockets.get(msg.id);
-        // room again once the bytes are handed to the kernel
-        if (s !== undefined) s.socket.write(Buffer.from(msg.bytes), () => this.send({ t: 'writable', id: msg.id, count: SEND_WINDOW }));
-        break;
-      }
-      case 'close': {
-        const s = this.sockets.get(msg.id);
-        if (s !== undefined) {
-          s.closedByXs = true;
-          s.socket.end(() => s.socket.destroy());
-        }
-        break;
-      }
-    }
-  }
+  private readonly bridge = new XsBridge({
+    onReport: (e) => this.events.push(e),
+    onException: (message) => this.events.push({ ev: 'exception', error: message }),
+    sendWindow: SEND_WINDOW,
+  });
+  readonly worker = this.bridge.worker;
 
   async call(code: string): Promise<void> {
     const m = /^mem\('(\w+)'\)$/.exec(code);
@@ -118,7 +57,7 @@ class XsDriver implements DeviceDriver {
       await this.mem(m[1]);
       return;
     }
-    this.send({ t: 'eval', code });
+    this.bridge.send({ t: 'eval', code });
   }
 
   /** XS heap slots in use after a full collection (the worker's meter), as a 'mem' event. */
@@ -133,11 +72,8 @@ class XsDriver implements DeviceDriver {
     return e === undefined ? undefined : e.usage;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    for (const s of this.sockets.values()) s.socket.destroy();
-    await this.worker.close();
+  stop(): Promise<void> {
+    return this.bridge.stop();
   }
 }
 

@@ -6,12 +6,11 @@
 // broker: retained online status, QoS 1 telemetry, ping -> pong, and the Will.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetOptions } from '../../build.mjs';
-import { XsWorker, xsnapWorkerPath } from '../../tools/engines/xsnap';
+import { xsnapWorkerPath } from '../../tools/engines/xsnap';
+import { XsBridge } from '../engines/xs/bridge';
 import { connectAsync } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { startAedes } from '../helpers/brokers';
@@ -52,68 +51,27 @@ async function exampleScript(): Promise<string> {
   return r.outputFiles![0].text;
 }
 
+/** The example's board: an xsnap worker on the host bridge; the app's trace() lines kept. */
 class Board {
-  readonly worker: XsWorker;
   traces: string[] = [];
-  private timers = new Map<number, NodeJS.Timeout>();
-  private sockets = new Map<number, { socket: Socket; closedByXs: boolean }>();
-  private stopped = false;
+  private readonly bridge: XsBridge;
+  readonly worker: XsBridge['worker'];
 
-  constructor(private brokerPort: number) {
-    const dec = new TextDecoder();
-    this.worker = new XsWorker({ onQuery: (bytes) => {
-      this.fromXs(JSON.parse(dec.decode(bytes)));
-      return new Uint8Array(0);
-    } });
-  }
-
-  private send(msg: object): void {
-    if (this.stopped) return;
-    this.worker.command(new TextEncoder().encode(JSON.stringify(msg))).catch((e: Error) => this.traces.push(`exception: ${e.message}`));
-  }
-
-  private fromXs(msg: any): void {
-    if (msg.t === 'report') {
-      if (msg.e && msg.e.ev === 'trace') this.traces.push(msg.e.s);
-    } else if (msg.t === 'setTimer') {
-      this.timers.set(msg.id, setTimeout(() => {
-        this.timers.delete(msg.id);
-        this.send({ t: 'timer', id: msg.id });
-      }, msg.ms));
-    } else if (msg.t === 'clearTimer') {
-      clearTimeout(this.timers.get(msg.id));
-      this.timers.delete(msg.id);
-    } else if (msg.t === 'connect') {
+  constructor(brokerPort: number) {
+    this.bridge = new XsBridge({
+      onReport: (e) => {
+        if (e && e.ev === 'trace') this.traces.push(e.s);
+      },
+      onException: (message) => this.traces.push(`exception: ${message}`),
+      sendWindow: 1024,
       // the example dials config.broker:1883; the test broker is elsewhere
-      const socket = netConnect({ host: msg.address, port: msg.port === 1883 ? this.brokerPort : msg.port });
-      const entry = { socket, closedByXs: false };
-      this.sockets.set(msg.id, entry);
-      socket.on('connect', () => this.send({ t: 'writable', id: msg.id, count: 1024 }));
-      socket.on('data', (b: Buffer) => this.send({ t: 'data', id: msg.id, bytes: Array.from(b) }));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        this.sockets.delete(msg.id);
-        if (!entry.closedByXs) this.send({ t: 'error', id: msg.id });
-      });
-    } else if (msg.t === 'write') {
-      const s = this.sockets.get(msg.id);
-      if (s !== undefined) s.socket.write(Buffer.from(msg.bytes), () => this.send({ t: 'writable', id: msg.id, count: 1024 }));
-    } else if (msg.t === 'close') {
-      const s = this.sockets.get(msg.id);
-      if (s !== undefined) {
-        s.closedByXs = true;
-        s.socket.end(() => s.socket.destroy());
-      }
-    }
+      portFor: (port) => (port === 1883 ? brokerPort : port),
+    });
+    this.worker = this.bridge.worker;
   }
 
-  /** Pulls the plug: sockets destroyed (no DISCONNECT), the worker gone. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    for (const s of this.sockets.values()) s.socket.destroy();
-    await this.worker.close();
+  stop(): Promise<void> {
+    return this.bridge.stop();
   }
 }
 
