@@ -143,13 +143,17 @@ describeMosquitto('request / response on Mosquitto', () => {
 
       // MQTT.js answering a firmqtt request, the plain MQTT 5 way (no status property: 200).
       await js.subscribeAsync(`${base}/js-service`, { qos: 1 });
+      const answers: Promise<unknown>[] = [];
       js.on('message', (topic, payload, packet) => {
         if (topic !== `${base}/js-service`) return;
         const props = packet.properties ?? {};
-        void js.publishAsync(props.responseTopic as string, `js got ${payload.toString()}`, { qos: 1, properties: { correlationData: props.correlationData } });
+        answers.push(js.publishAsync(props.responseTopic as string, `js got ${payload.toString()}`, { qos: 1, properties: { correlationData: props.correlationData } }));
       });
       const reply = await server.request(`${base}/js-service`, 'ping');
       expect([reply.status, reply.text()]).toEqual([200, 'js got ping']);
+      // the answer can reach us before its PUBACK reaches MQTT.js: wait for that too, or
+      // ending the clients rejects the still pending publishAsync (an unhandled rejection)
+      await Promise.all(answers);
     });
   });
 });
