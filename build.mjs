@@ -56,6 +56,9 @@ export const ESPRUINO_UNSUPPORTED = {
   'exponent-operator': false,
 };
 
+/** One character of a regular expression literal's body: not `/`, an escape, or a [class]. */
+const REGEX_BODY = String.raw`(?:[^\/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\])`;
+
 /**
  * What must not appear in an Espruino bundle even after esbuild lowered it, with the
  * reason. Checked on unminified output, where esbuild's helper names are stable.
@@ -76,6 +79,9 @@ const ESPRUINO_FORBIDDEN_OUTPUT = [
   // `function` is left out: a function expression passed as a call's next line looks the same
   [/^\s+(?:static\s+)?(delete|new|in|typeof|void|default|return|switch|case|catch|throw|try|finally|import|export|for|if|do|while|with|var|let|const|class|this|break|continue|else|instanceof|super|yield|enum)\([^)]*\)\s*\{/m, 'a class method named with a reserved word (assign it to the prototype: src/store/store.ts defineDelete)'],
   [/(?<!\bthis)\.length\s*=(?!=)/, 'array.length = n (Espruino 2v29 then throws on a[i] = x; assign a new array)'],
+  // measured on 2v29: /^(mqtt|tcp)?$/ matches 'mqtts' and not '', /^ab|cd$/.exec('xcd') is
+  // null, /a(?:b|c)d/.exec('xacd') gives ['cd'], /^(ab)+$/ does not match 'abab'
+  [new RegExp(String.raw`(?<=(?:[=(,:!&|?;{}[]|\breturn|\btypeof)\s*)\/(?![\/*])${REGEX_BODY}*(?:\||\)[*+?{])${REGEX_BODY}*\/[gimsuy]*`), 'a regular expression with alternation (|) or a repeated group (2v29 matches those wrongly: compare strings instead)'],
 ];
 
 /**

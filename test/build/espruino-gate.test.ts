@@ -5,7 +5,7 @@ import { buildBundle } from '../../build.mjs';
 
 const forbidden = [
   'destructuring', 'default-parameter', 'rest-parameter', 'array-spread', 'async-await',
-  'generator', 'object-spread', 'labeled-break', 'computed-key', 'map',
+  'generator', 'object-spread', 'labeled-break', 'computed-key', 'map', 'regex-alternation',
 ];
 
 describe('Espruino syntax gate', () => {
