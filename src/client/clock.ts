@@ -46,9 +46,10 @@ export interface Clock {
 }
 
 /**
- * A Clock over a platform's one-shot timer functions (setTimeout/clearTimeout on
- * Espruino, Timer.set/Timer.clear on Moddable) and a millisecond counter. The timer
- * callback is bound once, so arming a timer allocates no closure.
+ * A Clock over a platform's one-shot timer functions (Timer.set/Timer.clear on
+ * Moddable, setTimeout/clearTimeout elsewhere) and a millisecond counter. The timer
+ * callback is bound once, so arming a timer allocates no closure. (The Espruino bundles
+ * have a smaller Clock of their own: targets/espruino/clock.ts.)
  */
 export class OneTimerClock implements Clock {
   private readonly ticks: () => number;
