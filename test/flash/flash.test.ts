@@ -192,7 +192,7 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
       expect(r.stderr).toMatch(/sending \d+ bytes to RAM/);
       expect(r.stderr).toMatch(/100% \(\d+\/\d+ B\)/);
       expect(r.stderr).toMatch(/firmqtt flash: done/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       // the board's console, passed through: the app's own print()
       expect(r.stdout).toMatch(/connected to mqtt:\/\/127\.0\.0\.1:\d+/);
       expect(r.stdout).not.toMatch(/Uncaught|ASSERT/);
@@ -211,7 +211,7 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
     try {
       const r = await run(['flash', '--port', port, '--lite', '--wait', '1', sensorApp('flash-lite')]);
       expect(r.stderr).toMatch(/espruino\/flash-lite \(lite\)/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       await expectSensor('flash-lite');
     } finally {
       await esp.stop();
@@ -228,7 +228,7 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
     const esp = await startEspruinoOnPty(board, port);
     try {
       const r = await run(['flash', '--port', port, '--wait', '0', sensorApp('flash-many')]);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       await until(() => seen.find((m) => m.topic === 'sensors/flash-many/telemetry'), 'the first telemetry');
       await observer.publishAsync('sensors/flash-many/cmd/interval', '0.2', { qos: 1 });
       await until(() => seen.find((m) => m.topic === 'sensors/flash-many/telemetry' && JSON.parse(m.payload).n >= 20), 'telemetry #20', 8000);
@@ -244,7 +244,7 @@ describe.skipIf(!espruinoAvailable || !socatAvailable())('firmqtt flash to Espru
     try {
       const r = await run(['flash', '--port', port, '--save', '--wait', '1', sensorApp('flash-save')]);
       expect(r.stderr).toMatch(/writing \d+ bytes to Storage \(\.bootcde\)/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       await expectSensor('flash-save');
       await esp.stop();
       expect(existsSync(join(board, 'espruino.flash'))).toBe(true);

@@ -64,6 +64,9 @@ class FakeRepl implements ConsolePort {
         expect(Number(m[2])).toBe(this.storage.length);
         this.storage += piece;
         this.say('\r\x1b[J>');
+      } else if (line === 'half();') {
+        // a print the board has not finished when the upload ends
+        this.say('\r\nconn');
       } else if (line === 'load();') {
         this.loads++;
         this.say('\r\n banner\r\nhello from boot\r\n>');
@@ -104,6 +107,17 @@ describe('upload (the Web IDE protocol)', () => {
     // the board's output is passed on, without the probes' markers and prompts
     expect(out.join('')).toContain('hello from boot');
     expect(out.join('')).not.toMatch(/FQ[0-9a-z]{4,}|\x1b/);
+  });
+
+  it("passes on a line the board has not finished as it is, so the console after the upload continues it", async () => {
+    const repl = new FakeRepl();
+    const out: string[] = [];
+    await upload(repl, { code: 'half();', chunkDelayMs: 0, onOutput: (t) => out.push(t) });
+    expect(out.join('')).toMatch(/(^|\n)conn$/);
+    // a finished line, or one that is only the prompt, still ends with its newline
+    const done: string[] = [];
+    await upload(new FakeRepl(), { code: CODE, save: true, chunkDelayMs: 0, onOutput: (t) => done.push(t) });
+    expect(done.join('')).toMatch(/hello from boot\n$/);
   });
 
   it('--no-reset sends no reset()', async () => {

@@ -81,7 +81,8 @@ export async function upload(port: ConsolePort, o: UploadOptions): Promise<void>
   });
 
   // What the board printed, without the probes' markers, prompts and cursor codes; passed
-  // on a line at a time (all of it on the final flush).
+  // on a line at a time (all of it on the final flush, where a line the board has not
+  // finished stays unfinished: the console passthrough after the upload continues it).
   function flushOutput(all: boolean): void {
     const end = all ? received.length : received.lastIndexOf('\n') + 1;
     if (end <= shown) return;
@@ -89,10 +90,13 @@ export async function upload(port: ConsolePort, o: UploadOptions): Promise<void>
     shown = end;
     text = text.replace(/\x1b\[J/g, '').replace(/\r/g, '');
     for (const m of markers) text = text.split(m + '\n').join('').split(m).join('');
+    // the last line is finished, or only the prompt
+    const tail = text.slice(text.lastIndexOf('\n') + 1);
+    const whole = tail === '' || tail === '>';
     text = text.split('\n').filter((l) => l !== '>' && l !== '').map((l) => l.replace(/^>/, '')).join('\n');
     const u = /Uncaught[^\n]*(\n[^\n]*)?/.exec(text);
     if (u !== null && uncaught === null) uncaught = u[0];
-    if (text !== '' && o.onOutput) o.onOutput(text + '\n');
+    if (text !== '' && o.onOutput) o.onOutput(whole ? text + '\n' : text);
   }
 
   async function send(s: string, progress?: { base: number; total: number; codeBytes: (upTo: number) => number }): Promise<void> {
