@@ -155,7 +155,7 @@ interface Entry {
  * internal: the device builds shorten them (build.mjs internalNames).
  */
 interface Client extends CompactClient {
-  /** the caller's options, copied */
+  /** the caller's options, copied: the same object as `options`, under a name the device builds shorten */
   opt: CompactOptions;
   ver: number;
   plat: Platform;
@@ -225,6 +225,11 @@ function stash(c: Client, key: string, bytes?: Uint8Array): void {
   if (s === undefined) return;
   if (bytes === undefined) s.delete(key);
   else s.set(key, bytes);
+}
+
+/** The store key of a QoS 2 message received and not yet released (restore() reads it back). */
+function receivedKey(c: Client, id: number): string {
+  return c.keyPrefix + 'i' + id.toString(36);
 }
 
 function later(c: Client, cb: Callback | (() => void) | undefined, a: Error | null, b?: unknown): void {
@@ -440,7 +445,7 @@ function packet(c: Client, p: InPacket): void {
     case PUBREL: {
       const known = c.qos2In[id] !== undefined;
       delete c.qos2In[id];
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + id.toString(36));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, id));
       write(c, encAck(c.ver, 7, id, known ? 0 : PACKET_IDENTIFIER_NOT_FOUND));
       return;
     }
@@ -477,7 +482,7 @@ function connack(c: Client, p: InPacket): void {
     // the server kept no QoS 2 state: ids awaiting PUBREL are free again
     for (const id in c.qos2In) {
       delete c.qos2In[id];
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + (+id).toString(36));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, +id));
     }
     if (o.resubscribe !== false) {
       const filters: Sub[] = [];
@@ -512,7 +517,7 @@ function message(c: Client, p: InPacket): void {
     const again = c.qos2In[id] !== undefined;
     if (!again) {
       c.qos2In[id] = 1;
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, c.keyPrefix + 'i' + id.toString(36), new Uint8Array(0));
+      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, id), new Uint8Array(0));
     }
     write(c, encAck(c.ver, 5, id));
     if (again) return;
