@@ -10,12 +10,13 @@ import { createServer, connect as netConnect } from 'node:net';
 import * as tls from 'node:tls';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../build.mjs';
 import { SerialBridge } from '../../tools/bridge/bridge';
+import { storageWriter } from '../../tools/lib/espruino-storage';
 import { socatAvailable, startSerialPair } from '../serial/socat';
 import { runScenario, startScenarioEnv } from './scenario';
 import { until } from '../helpers/wait';
@@ -116,18 +117,10 @@ class EspruinoDriver implements DeviceDriver {
     writeFileSync(harness, lines);
     writeFileSync(script, `eval(require('Storage').read(${JSON.stringify(LEAN_SCRIPT)}));`);
     const writer = join(this.dir, 'write.js');
-    // 512 bytes at a time: a whole bundle as one string would not fit in 2,500 variables
-    writeFileSync(writer, [
-      "function report(e) { print('@@' + JSON.stringify(e)); }",
-      'function put(name, path, size) {',
-      "  var f = E.openFile(path, 'r'), at = 0, d;",
-      "  while ((d = f.read(512)) !== undefined) { require('Storage').write(name, d, at, size); at += d.length; }",
-      '  f.close();',
-      "  report({ ev: 'written', name: name, bytes: at });",
-      '}',
-      `put('firmqtt', ${JSON.stringify(bundlePath)}, ${statSync(bundlePath).size});`,
-      `put(${JSON.stringify(LEAN_SCRIPT)}, ${JSON.stringify(harness)}, ${statSync(harness).size});`,
-    ].join('\n'));
+    writeFileSync(writer, storageWriter(
+      [{ name: 'firmqtt', path: bundlePath }, { name: LEAN_SCRIPT, path: harness }],
+      "function (name, bytes) { print('@@' + JSON.stringify({ ev: 'written', name: name, bytes: bytes })); }",
+    ));
     const proc = this.launch(bin, writer, 'ignore');
     this.proc = proc;
     proc.once('exit', (code, signal) => {

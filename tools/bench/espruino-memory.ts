@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { startAedes } from '../lib/brokers';
+import { storageWriter } from '../lib/espruino-storage';
 
 type BuildModule = typeof import('../../build.mjs');
 
@@ -138,13 +139,8 @@ async function measure(bin: string, client: Client, loading: 'storage' | 'ram', 
     ].join('\n');
     const files: [string, string][] = [[client.module, client.source], ['bench.js', bench]];
     for (const [name, text] of files) writeFileSync(join(dir, name + '.src'), text, 'latin1');
-    // 512 bytes at a time: a whole bundle as one string would not fit in 2,500 variables
-    const writer = files.map(([name, text]) => [
-      `(function () { var f = E.openFile(${JSON.stringify(name + '.src')}, 'r'), at = 0, d;`,
-      `  while ((d = f.read(512)) !== undefined) { require('Storage').write(${JSON.stringify(name)}, d, at, ${text.length}); at += d.length; }`,
-      '  f.close(); })();',
-    ].join('\n')).join('\n') + "\nprint('@@written');";
-    await runEspruino(bin, dir, writer, /@@written/, 20000);
+    const writer = storageWriter(files.map(([name]) => ({ name, path: join(dir, name + '.src') })), "function (name) { print('@@written ' + name); }");
+    await runEspruino(bin, dir, writer, /@@written bench\.js\r?\n/, 20000);
     const out = await runEspruino(bin, dir, "eval(require('Storage').read('bench.js'));", /@@connected \d+\r?\n/, 20000);
     const at = (label: string) => {
       const m = new RegExp(`@@${label} (\\d+)`).exec(out);
