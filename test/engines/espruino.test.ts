@@ -5,7 +5,7 @@
 // so this suite skips there too and says why. ESPRUINO_2500_BIN, an Espruino Linux build
 // fixed at 2,500 variables (issue #4's target), runs the full and lite firmqtt API
 // scenarios on that binary too, loaded 'lean' (bundle and device script in Storage).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, connect as netConnect } from 'node:net';
 import * as tls from 'node:tls';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../build.mjs';
 import { SerialBridge } from '../../tools/bridge/bridge';
-import { storageWriter } from '../../tools/lib/espruino-storage';
+import { spawnEspruino, storageWriter } from '../../tools/lib/espruino';
 import { socatAvailable, startSerialPair } from '../serial/socat';
 import { runScenario, startScenarioEnv } from './scenario';
 import { until } from '../helpers/wait';
@@ -131,26 +131,21 @@ class EspruinoDriver implements DeviceDriver {
   }
 
   /**
-   * Starts `bin` on `script` in the working directory; its output goes to `output`, its @@
-   * lines to `events`. Espruino's REPL exits at end of input: 'pipe' keeps stdin open (an
-   * idle pipe) so the device runs until stop(); 'ignore' lets it end after the script.
+   * Starts `bin` on `script` in the working directory ('pipe': until stop(); 'ignore': to
+   * the script's end); its output goes to `output`, its @@ lines to `events`.
    */
   private launch(bin: string, script: string, stdin: 'pipe' | 'ignore'): ChildProcess {
-    const proc = spawn(bin, [script], { cwd: this.dir, stdio: [stdin, 'pipe', 'pipe'] });
     let partial = '';
-    const onData = (chunk: Buffer) => {
-      const text = partial + chunk.toString('latin1');
-      this.output += chunk.toString('latin1');
+    return spawnEspruino(bin, this.dir, script, stdin, (chunk) => {
+      const text = partial + chunk;
+      this.output += chunk;
       const lines = text.split('\n');
       partial = lines.pop() as string;
       for (const line of lines) {
         const m = /@@(\{.*\})\s*$/.exec(line);
         if (m) this.events.push(JSON.parse(m[1]));
       }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    return proc;
+    });
   }
 
   attach(socket: Socket): void {

@@ -27,14 +27,13 @@
 //
 // Prints a table, then as the last line one JSON object:
 //   {"rows":[{"binary","client","loading","bytes","start","loaded","connected","load","total","ratio"}]}
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { startAedes } from '../lib/brokers';
-import { storageWriter } from '../lib/espruino-storage';
+import { spawnEspruino, storageWriter } from '../lib/espruino';
 
 type BuildModule = typeof import('../../build.mjs');
 
@@ -102,22 +101,18 @@ async function clients(): Promise<Client[]> {
 function runEspruino(bin: string, dir: string, script: string, until: RegExp, ms: number): Promise<string> {
   writeFileSync(join(dir, 'main.js'), script);
   return new Promise((resolve, reject) => {
-    // stdin stays open (an idle pipe): Espruino's REPL exits at end of input
-    const p = spawn(bin, ['main.js'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
+    const p = spawnEspruino(bin, dir, 'main.js', 'pipe', (text) => {
+      out += text;
+      if (until.test(out)) finish(null);
+    });
     const timer = setTimeout(() => finish(new Error(`Espruino gave no ${until} within ${ms} ms:\n${out.slice(-1500)}`)), ms);
-    const finish = (error: Error | null) => {
+    function finish(error: Error | null): void {
       clearTimeout(timer);
       p.kill('SIGKILL');
       if (error) reject(error);
       else resolve(out);
-    };
-    const onData = (d: Buffer) => {
-      out += d.toString('latin1');
-      if (until.test(out)) finish(null);
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
+    }
   });
 }
 
