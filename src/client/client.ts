@@ -245,8 +245,8 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.noticeHead = 0;
     this.delivering = false;
     this.timerAt = -1;
-    // bound, not an arrow: the Espruino build lowers arrows, and esbuild would then read
-    // `this` before super() in this derived constructor
+    // bound, not an arrow: a build that lowers arrows (build.mjs's gate refuses it for
+    // Espruino) would read `this` before super() in this derived constructor
     this.timerFired = this.onTimer.bind(this);
     // As MQTT.js: connecting starts at once. Nothing reaches the application before the
     // constructor returns (the transport calls back later; notices wait for the timer).

@@ -110,7 +110,7 @@ function checkHeader(h: number, v: ProtocolVersion): void {
  * A packet only a client sends, refused by client-only builds (FIRMQTT_CLIENT_ONLY,
  * src/flags.d.ts) with the Protocol Error the session would raise on receiving it.
  */
-function serverOnly(type: number): Error {
+function clientOnly(type: number): Error {
   return protocolError('a server does not send packet type ' + type);
 }
 
@@ -353,22 +353,22 @@ function decodeBody(r: Reader, h: number, v: ProtocolVersion, buf: Uint8Array, s
       return decodeAck(r, type, v);
     case CONNECT:
       if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeConnect(r);
-      throw serverOnly(type);
+      throw clientOnly(type);
     case CONNACK:
       return decodeConnack(r, v);
     case SUBSCRIBE:
       if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeSubscribe(r, v);
-      throw serverOnly(type);
+      throw clientOnly(type);
     case SUBACK:
       return decodeSuback(r, v);
     case UNSUBSCRIBE:
       if (!(typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) return decodeUnsubscribe(r, v);
-      throw serverOnly(type);
+      throw clientOnly(type);
     case UNSUBACK:
       return decodeUnsuback(r, v);
     case PINGREQ:
     case PINGRESP:
-      if (type === PINGREQ && (typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw serverOnly(type);
+      if (type === PINGREQ && (typeof FIRMQTT_CLIENT_ONLY !== 'undefined' && FIRMQTT_CLIENT_ONLY)) throw clientOnly(type);
       expectEnd(r);
       return { type };
     default: // DISCONNECT, AUTH (type 0 and, before MQTT 5, 15 were refused with the header)

@@ -80,11 +80,6 @@ const MASK = new Uint16Array(N_IDS);
 /** identifier -> name */
 const NAME: string[] = [];
 for (let i = 0; i < N_IDS; i++) NAME.push('');
-for (let i = 0; i < TABLE.length; i++) {
-  TYPE[TABLE[i][0]] = TABLE[i][2];
-  MASK[TABLE[i][0]] = TABLE[i][3];
-  NAME[TABLE[i][0]] = TABLE[i][1];
-}
 
 /**
  * name -> identifier. Filled from TABLE in table order (a literal would repeat every
@@ -92,7 +87,13 @@ for (let i = 0; i < TABLE.length; i++) {
  * numbers and are skipped by the callers' typeof check.
  */
 export const PROPERTY_ID: { [name: string]: number } = {};
-for (let i = 0; i < TABLE.length; i++) PROPERTY_ID[TABLE[i][1]] = TABLE[i][0];
+
+for (let i = 0; i < TABLE.length; i++) {
+  TYPE[TABLE[i][0]] = TABLE[i][2];
+  MASK[TABLE[i][0]] = TABLE[i][3];
+  NAME[TABLE[i][0]] = TABLE[i][1];
+  PROPERTY_ID[TABLE[i][1]] = TABLE[i][0];
+}
 
 /** Whether property `id` may appear in the packet(s) named by `bit`. */
 export function isPropertyAllowed(id: number, bit: number): boolean {

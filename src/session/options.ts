@@ -100,8 +100,9 @@ function randomClientId(): string {
 export function resolveOptions(o: SessionOptions): ResolvedOptions {
   const keepalive = pick(o.keepalive, 60);
   const clientId = pick(o.clientId, randomClientId());
+  const v = pick(o.protocolVersion, 4);
   return {
-    protocolVersion: pick(o.protocolVersion, 4),
+    protocolVersion: v,
     clientId,
     clean: pick(o.clean, true),
     keepalive,
@@ -111,7 +112,7 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
     properties: o.properties,
     connectTimeout: pick(o.connectTimeout, 30000),
     pingTimeout: pick(o.pingTimeout, Math.min(keepalive * 500, 10000)),
-    maxInflight: pick(o.maxInflight, o.protocolVersion === 5 ? 65535 : 20),
+    maxInflight: pick(o.maxInflight, v === 5 ? 65535 : 20),
     maxQueued: pick(o.maxQueued, 1000),
     maxQueuedBytes: pick(o.maxQueuedBytes, 1 << 20),
     outboxBlockSize: pick(o.outboxBlockSize, 4096),

@@ -365,7 +365,8 @@ export class Session {
   abandon(error: Error): void {
     const ob = this.outbox;
     for (let i = ob.head; i < ob.tail; i++) {
-      const done = ob.isFree(i) ? undefined : ob.done(i);
+      // a freed slot has no callback left (Outbox.remove drops it)
+      const done = ob.done(i);
       if (done === undefined) continue;
       ob.clearDone(i);
       this.emit({ kind: EV_DONE, done: done, error: error, packet: undefined });
