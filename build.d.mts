@@ -27,7 +27,6 @@ export interface BuiltBundle {
 }
 export const ESPRUINO_UNSUPPORTED: Record<string, boolean>;
 export const BUNDLES: BundleSpec[];
-export const ENFORCE_BUDGETS: boolean;
 export function targetOptions(target: string, lite?: boolean): Record<string, unknown>;
 export function espruinoExports(code: string): string;
 export function checkEspruinoOutput(code: string, name: string): void;
@@ -37,4 +36,3 @@ export function buildBundle(spec: BundleSpec): Promise<BuiltBundle>;
 export function internalNames(): string[];
 /** src/ source with error texts replaced by "file:line" (the terse device builds). */
 export function stripMessages(source: string, file: string): string;
-export function contributions(metafile: unknown, top: number): [string, number][];

@@ -5,8 +5,8 @@
 // Bundles: dist/node (ESM + .d.ts), dist/espruino (full + lite, one file each, loadable
 // with require() after Modules.addCached), dist/moddable (an ES module + manifest.json).
 // Each device bundle has a size budget (minified bytes). Until a budget is met the
-// build prints the overshoot and passes; set FIRMQTT_ENFORCE_BUDGETS=1 (or flip
-// `enforced` in BUDGETS) to make an overshoot fail the build.
+// build prints the overshoot and passes; set FIRMQTT_ENFORCE_BUDGETS=1 to make an
+// overshoot fail the build.
 //
 // The Espruino bundle is the portability gate for src/ (../shared/DESIGN.md): esbuild
 // is told that the engine lacks the syntax Espruino lacks, so such syntax becomes a build
@@ -391,10 +391,10 @@ export const BUNDLES = [
 ];
 
 /** Whether an overshoot fails the build. Off until the budgets are met (see the header). */
-export const ENFORCE_BUDGETS = process.env.FIRMQTT_ENFORCE_BUDGETS === '1';
+const ENFORCE_BUDGETS = process.env.FIRMQTT_ENFORCE_BUDGETS === '1';
 
 /** The largest inputs of a bundle, from its metafile: [[path, bytes in output]]. */
-export function contributions(metafile, top) {
+function contributions(metafile, top) {
   const out = Object.values(metafile.outputs)[0];
   return Object.entries(out.inputs).map(([p, v]) => [p, v.bytesInOutput]).sort((a, b) => b[1] - a[1]).slice(0, top);
 }

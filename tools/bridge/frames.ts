@@ -9,7 +9,6 @@ const BODY = 2;
 
 /** Packet type numbers (the high nibble of the first byte). */
 export const CONNECT = 1;
-export const PUBLISH = 3;
 export const DISCONNECT = 14;
 
 export const TYPE_NAMES = [
@@ -45,11 +44,6 @@ export class FrameScanner {
     this.malformed = false;
     this.state = HEADER;
     this.remaining = 0;
-  }
-
-  /** true between packets: the next byte fed is a packet's first byte */
-  get atBoundary(): boolean {
-    return this.state === HEADER;
   }
 
   /**

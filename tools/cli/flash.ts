@@ -4,8 +4,6 @@
 //   firmqtt flash --port /dev/ttyUSB0 app.ts                  run from RAM (gone on reset)
 //   firmqtt flash --port /dev/ttyUSB0 --save app.ts           to Storage (.bootcde): runs at every boot
 //   firmqtt flash --port /dev/ttyUSB0 --monitor app.ts        then keep printing the console
-import { basename, join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { UsageError, bool, flag, int, parseArgs, str } from './args';
 import { BuildError, buildApp, sizeTable } from './build';
 import { openPort } from '../flash/serial';
@@ -57,7 +55,7 @@ export async function flash(argv: string[]): Promise<number> {
 
   let code: string;
   try {
-    const built = await buildApp({ entry, target: 'espruino', lite: bool(p, 'lite'), outfile: join(tmpdir(), `firmqtt-flash-${process.pid}-${basename(entry)}.js`) });
+    const built = await buildApp({ entry, target: 'espruino', lite: bool(p, 'lite'), outfile: undefined });
     process.stderr.write(sizeTable([built]) + '\n');
     code = built.minCode;
   } catch (e) {

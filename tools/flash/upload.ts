@@ -99,7 +99,7 @@ export async function upload(port: ConsolePort, o: UploadOptions): Promise<void>
     if (text !== '' && o.onOutput) o.onOutput(whole ? text + '\n' : text);
   }
 
-  async function send(s: string, progress?: { base: number; total: number; codeBytes: (upTo: number) => number }): Promise<void> {
+  async function send(s: string, progress?: { total: number; codeBytes: (upTo: number) => number }): Promise<void> {
     for (let i = 0; i < s.length; i += chunkSize) {
       await port.write(bytes(s.slice(i, i + chunkSize)));
       if (progress && o.onProgress) o.onProgress(progress.codeBytes(Math.min(i + chunkSize, s.length)), progress.total);
@@ -180,7 +180,7 @@ export async function upload(port: ConsolePort, o: UploadOptions): Promise<void>
       for (let i = 0; i < codeAt.length; i += 2) if (codeAt[i] <= upTo) best = Math.min(total, codeAt[i + 1] + (upTo - codeAt[i]));
       return best;
     };
-    await send(wire, { base: 0, total, codeBytes });
+    await send(wire, { total, codeBytes });
   }
   if (uncaught === null) {
     o.onStep?.('confirm');
