@@ -10,8 +10,7 @@
 // writes; then the store holds a message the state file does not know about, so on
 // start the publisher looks for the next number's payload in the store and, if it is
 // there, starts after it: no number is published twice or skipped.
-import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect, FileStore } from '../../targets/node/index';
 
 export interface PublisherConfig {
@@ -62,16 +61,10 @@ function writeState(file: string, q1: number, q2: number): void {
 }
 
 /** Whether some record in the store holds this exact payload marker. */
-function storeHolds(dir: string, marker: Buffer): boolean {
-  for (const name of readdirSync(dir)) {
-    if (name.endsWith('.tmp')) continue;
-    let data: Buffer;
-    try {
-      data = readFileSync(join(dir, name));
-    } catch {
-      continue;
-    }
-    if (data.indexOf(marker) >= 0) return true;
+function storeHolds(store: FileStore, marker: Buffer): boolean {
+  for (const key of store.keys('')) {
+    const data = store.get(key);
+    if (data !== undefined && Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(marker) >= 0) return true;
   }
   return false;
 }
@@ -81,7 +74,7 @@ export function runPublisher(cfg: PublisherConfig): void {
   const state = readState(cfg.stateFile);
   const next = [0, state.q1, state.q2];
   for (let q = 1; q <= 2; q++) {
-    if (next[q] <= cfg.messages && storeHolds(cfg.storeDir, Buffer.from(`|q${q}:${next[q]}|`))) next[q]++;
+    if (next[q] <= cfg.messages && storeHolds(store, Buffer.from(`|q${q}:${next[q]}|`))) next[q]++;
   }
   writeState(cfg.stateFile, next[1], next[2]);
   const client = connect(cfg.url, {

@@ -8,9 +8,8 @@
 //
 //   npm start
 //   MQTT_URL=mqtt://test.mosquitto.org DEMO_SECONDS=30 npm start
-import { createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import type { Socket } from 'node:net';
+import { startAedes } from '../lib/brokers';
 import { Device } from './device';
 import { log } from './log';
 import { Operator } from './operator';
@@ -23,26 +22,19 @@ interface Broker {
 }
 
 async function embeddedBroker(): Promise<Broker> {
-  const aedes = await Aedes.createBroker();
+  const b = await startAedes();
   const connections = new Map<string, Socket>();
-  aedes.on('client', (client) => connections.set(client.id, client.conn as Socket));
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  log('broker', `aedes listening on ${url}`);
+  b.aedes.on('client', (client) => connections.set(client.id, client.conn as Socket));
+  log('broker', `aedes listening on ${b.url}`);
   return {
-    url,
+    url: b.url,
     cut(clientId) {
       const socket = connections.get(clientId);
       if (!socket || socket.destroyed) return false;
       socket.destroy();
       return true;
     },
-    async close() {
-      for (const socket of connections.values()) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    },
+    close: () => b.stop(),
   };
 }
 
