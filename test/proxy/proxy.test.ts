@@ -7,6 +7,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy, parseTarget } from '../../tools/proxy/proxy';
 import type { ProxyConnection } from '../../tools/proxy/proxy';
+import { sleep, until as waitUntil } from '../helpers/wait';
 
 interface Upstream {
   port: number;
@@ -89,16 +90,9 @@ async function dial(p: FaultProxy): Promise<Client> {
   return { socket, chunks, received: () => Buffer.concat(chunks), closed, conn };
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** test/helpers/wait.ts's until() with this file's 3 s limit: everything here is loopback */
+function until(cond: () => boolean): Promise<boolean> {
+  return waitUntil(cond, 'the proxied bytes', 3000);
 }
 
 function bytes(n: number, start = 0): Buffer {

@@ -12,13 +12,9 @@ import type { AedesBroker, MosquittoBroker } from '../helpers/brokers';
 import { describeMosquitto } from '../integration/suite';
 import { describeSocat, startSerialPair } from './socat';
 import type { SerialPair } from './socat';
-import { until } from '../helpers/wait';
+import { sleep, until } from '../helpers/wait';
 
 const BAUD = 115200;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function once<T extends unknown[]>(c: MqttClient, event: string, ms = 10000): Promise<T> {
   return new Promise((resolve, reject) => {
