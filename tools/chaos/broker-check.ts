@@ -19,7 +19,7 @@
 // max_inflight_messages 1000 so that everything in flight is restored as it was.
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { Decoder, encode, CONNACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK } from '../../targets/node/index';
+import { Decoder, encode, CONNACK, CONNECT, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE } from '../../targets/node/index';
 import type { Packet, ProtocolVersion } from '../../targets/node/index';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,12 +68,12 @@ export async function checkBroker(v: ProtocolVersion, messages: number, restartI
   try {
     const props = v === 5 ? { sessionExpiryInterval: 3600 } : undefined;
     const sub = await raw(broker.port, v);
-    sub.socket.write(encode({ type: 1, protocolVersion: v, clientId: 'check-sub', clean: false, keepalive: 0, properties: props }, v));
+    sub.socket.write(encode({ type: CONNECT, protocolVersion: v, clientId: 'check-sub', clean: false, keepalive: 0, properties: props }, v));
     await sub.next(CONNACK);
-    sub.socket.write(encode({ type: 8, messageId: 1, subscriptions: [{ topic: 'check/t', qos: 2 }] }, v));
+    sub.socket.write(encode({ type: SUBSCRIBE, messageId: 1, subscriptions: [{ topic: 'check/t', qos: 2 }] }, v));
     await sub.next(SUBACK);
     const pub = await raw(broker.port, v);
-    pub.socket.write(encode({ type: 1, protocolVersion: v, clientId: 'check-pub', clean: true, keepalive: 0 }, v));
+    pub.socket.write(encode({ type: CONNECT, protocolVersion: v, clientId: 'check-pub', clean: true, keepalive: 0 }, v));
     await pub.next(CONNACK);
     // The subscriber answers PUBREC to every PUBLISH as it comes, and holds back every PUBCOMP.
     const released: number[] = [];
@@ -83,7 +83,7 @@ export async function checkBroker(v: ProtocolVersion, messages: number, restartI
         const p = sub.packets[k] as Packet & { messageId: number };
         if (p.type === PUBLISH && answered.indexOf(p.messageId) < 0) {
           answered.push(p.messageId);
-          sub.socket.write(encode({ type: 5, messageId: p.messageId }, v));
+          sub.socket.write(encode({ type: PUBREC, messageId: p.messageId }, v));
         } else if (p.type === PUBREL && released.indexOf(p.messageId) < 0) {
           released.push(p.messageId);
         }
@@ -105,7 +105,7 @@ export async function checkBroker(v: ProtocolVersion, messages: number, restartI
     await broker.restart('SIGTERM');
     out.push(`broker restarted (SIGTERM, database saved) with max_inflight_messages ${restartInflight}`);
     const again = await raw(broker.port, v);
-    again.socket.write(encode({ type: 1, protocolVersion: v, clientId: 'check-sub', clean: false, keepalive: 0, properties: props }, v));
+    again.socket.write(encode({ type: CONNECT, protocolVersion: v, clientId: 'check-sub', clean: false, keepalive: 0, properties: props }, v));
     const connack = await again.next(CONNACK) as Packet & { sessionPresent: boolean };
     out.push(`subscriber reconnected: session present ${connack.sessionPresent}`);
     // Now a well-behaved subscriber: PUBCOMP for PUBREL, PUBREC for PUBLISH, so the broker

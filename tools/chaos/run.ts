@@ -47,8 +47,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, Decoder } from '../../targets/node/index';
+import { connect, Decoder, PUBCOMP, PUBLISH, PUBREC, PUBREL } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
+import { TYPE_NAMES } from '../bridge/frames';
 import { FaultProxy } from '../proxy/proxy';
 import { bundleForNode } from '../lib/bundle.mjs';
 import { mulberry32 } from '../lib/prng';
@@ -200,12 +201,12 @@ function packetTracer(v: 4 | 5, started: number, out: { [id: number]: string[] }
       for (let p = d.read(); p !== null; p = d.read()) {
         let id = -1;
         let what = '';
-        if (p.type === 3 && p.qos === 2) {
+        if (p.type === PUBLISH && p.qos === 2) {
           id = p.messageId as number;
           what = `PUBLISH dup ${p.dup ? 1 : 0} ${Buffer.from(p.payload).toString('latin1').slice(0, 12)}`;
-        } else if (p.type === 5 || p.type === 6 || p.type === 7) {
+        } else if (p.type === PUBREC || p.type === PUBREL || p.type === PUBCOMP) {
           id = p.messageId;
-          what = ['', '', '', '', '', 'PUBREC', 'PUBREL', 'PUBCOMP'][p.type] + (p.reasonCode ? ` rc 0x${p.reasonCode.toString(16)}` : '');
+          what = TYPE_NAMES[p.type] + (p.reasonCode ? ` rc 0x${p.reasonCode.toString(16)}` : '');
         }
         if (id < 0) continue;
         const list = out[id] ?? (out[id] = []);
