@@ -36,6 +36,7 @@ import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, UN
 import { Rng } from '../lib/prng';
 import { toMqttPacket } from '../lib/mqtt-packet-shape';
 import { exposeGc } from '../lib/gc';
+import { median } from '../lib/median';
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 3 : 11;
@@ -116,11 +117,6 @@ function mixedStream(n: number): Packet[] {
 
 // ---------------------------------------------------------------------------------
 // Measurement
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 let sink = 0;
 

@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { startAedes } from '../lib/brokers';
+import { padColumns } from '../lib/table';
 import { spawnEspruino, storageWriter } from '../lib/espruino';
 
 type BuildModule = typeof import('../../build.mjs');
@@ -176,8 +177,7 @@ async function main(): Promise<void> {
   }
   const head = ['binary', 'client', 'loading', 'bytes', 'start', 'loaded', 'connected', 'start -> loaded', 'start -> connected', 'x MQTT'];
   const body = rows.map((r) => [r.binary, r.client, r.loading, String(r.bytes), String(r.start), String(r.loaded), String(r.connected), `+${r.load}`, `+${r.total}`, r.ratio === null ? '-' : r.ratio.toFixed(2)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  for (const line of [head, ...body]) console.log(line.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  for (const line of padColumns([head, ...body], 3)) console.log(line.join('  '));
   console.log(JSON.stringify({ rows }));
 }
 

@@ -25,6 +25,7 @@ import type { CompiledPattern } from '../../src/router/pattern';
 import { RouteTable } from '../../src/router/table';
 import { Rng } from '../lib/prng';
 import { exposeGc } from '../lib/gc';
+import { median } from '../lib/median';
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 3 : 9;
@@ -162,11 +163,6 @@ function run(c: Case, tree: boolean): number {
     elapsed = process.hrtime.bigint() - start;
   } while (elapsed < BigInt(TARGET_NS));
   return (done * 1e9) / Number(elapsed);
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 function fmt(x: number): string {

@@ -52,6 +52,7 @@ import type { MqttClient } from '../../targets/node/index';
 import { TYPE_NAMES } from '../bridge/frames';
 import { FaultProxy } from '../proxy/proxy';
 import { bundleForNode } from '../lib/bundle.mjs';
+import { padColumns } from '../lib/table';
 import { mulberry32 } from '../lib/prng';
 import { startMosquitto } from '../lib/brokers';
 import type { MosquittoBroker } from '../lib/brokers';
@@ -569,8 +570,7 @@ export function formatReport(r: ChaosReport): string {
   for (const [name, c] of [['QoS 1', r.result.qos1], ['QoS 2', r.result.qos2]] as const) {
     rows.push([name, String(c.sent), String(c.received), String(c.lost), String(c.duplicated), String(c.out_of_order)]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  const lines = padColumns(rows, 1).map((row) => row.join('  '));
   const kinds = Object.keys(r.faultKinds).sort().map((k) => `${k} ${r.faultKinds[k]}`).join(', ');
   lines.push('');
   lines.push(`faults: ${r.result.faults} (${kinds}); broker restarts: ${r.result.broker_restarts}; publisher kills: ${r.result.client_restarts}; seed ${r.seed}; ${r.seconds} s`);
