@@ -19,6 +19,7 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { isTlsProtocol, parseBrokerUrl } from '../../targets/node/connect';
 import { CONNECT, DISCONNECT, FrameScanner, findConnect } from './frames';
 
 export interface BridgeOptions {
@@ -88,13 +89,12 @@ const FRAMED = 1;
 const SYNC_KEEP = 16;
 
 export function parseBrokerAddress(url: string): BrokerAddress {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : 'mqtt://' + url;
-  const u = new URL(withScheme);
-  const scheme = u.protocol.replace(/:$/, '').toLowerCase();
-  const secure = scheme === 'mqtts' || scheme === 'ssl' || scheme === 'tls';
+  // the client's URL parser (targets/node/connect.ts); a bare host:port is mqtt://
+  const o = parseBrokerUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : 'mqtt://' + url);
+  const scheme = o.protocol as string;
+  const secure = isTlsProtocol(scheme);
   if (!secure && scheme !== 'mqtt' && scheme !== 'tcp') throw new Error(`bridge: unsupported broker URL "${url}" (use mqtt://host:port or mqtts://host:port)`);
-  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { host: host === '' ? 'localhost' : host, port: u.port === '' ? (secure ? 8883 : 1883) : Number(u.port), tls: secure };
+  return { host: o.host ?? 'localhost', port: o.port ?? (secure ? 8883 : 1883), tls: secure };
 }
 
 export class SerialBridge extends EventEmitter {
