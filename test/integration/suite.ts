@@ -1,13 +1,14 @@
 // Shared by the integration suites: the Mosquitto suite policy, firmqtt and MQTT.js
 // clients that are ended after each test, and inboxes that wait for messages with a
 // deadline instead of sleeping.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import mqtt from 'mqtt';
 import type { MqttClient as MqttJsClient, IClientOptions } from 'mqtt';
 import { connect } from '../../targets/node/index';
 import type { ConnackPacket, MqttClient, NodeClientOptions, Packet, PublishOptions, ReceivedPublish } from '../../targets/node/index';
 import { mosquittoAvailable } from '../helpers/brokers';
 import type { Broker } from '../helpers/brokers';
+import { describeNeeding } from '../helpers/needs';
 import { until } from '../helpers/wait';
 
 export { until };
@@ -17,23 +18,10 @@ export { until };
  * and says why once on stderr; under CI=true a missing Mosquitto fails instead.
  */
 export function describeMosquitto(name: string, body: () => void): void {
-  if (mosquittoAvailable()) {
-    describe(name, body);
-    return;
-  }
   const why = process.env.MOSQUITTO_BIN !== undefined
     ? `MOSQUITTO_BIN="${process.env.MOSQUITTO_BIN}" is not an executable mosquitto`
     : 'mosquitto not found on PATH or in /usr/sbin (apt-get install mosquitto)';
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs Mosquitto, which CI must provide', () => {
-        throw new Error(`CI=true but ${why}: the Mosquitto suite "${name}" cannot run`);
-      });
-    });
-    return;
-  }
-  warnOnce(`[firmqtt] SKIPPED Mosquitto suite "${name}": ${why}. Under CI=true this is a failure.`);
-  describe.skip(`${name} (skipped: ${why})`, body);
+  describeNeeding('Mosquitto', 'Mosquitto', mosquittoAvailable(), why, name, body);
 }
 
 /**
@@ -51,13 +39,6 @@ export function sharedBroker<B extends Broker>(start: () => Promise<B>): () => B
     if (broker !== undefined) await broker.stop();
   });
   return () => broker as B;
-}
-
-const warned = new Set<string>();
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  console.warn(message);
 }
 
 let serial = 0;

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describeNeeding } from '../helpers/needs';
 
 export function socatAvailable(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).error === undefined;
@@ -16,21 +16,7 @@ export function socatAvailable(): boolean {
 
 /** describe() for a suite that needs socat: skipped (with a notice) without it, failed under CI=true. */
 export function describeSocat(name: string, body: () => void): void {
-  if (socatAvailable()) {
-    describe(name, body);
-    return;
-  }
-  const why = 'socat not found on PATH (apt-get install socat)';
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs socat, which CI must provide', () => {
-        throw new Error(`CI=true but ${why}: the serial suite "${name}" cannot run`);
-      });
-    });
-    return;
-  }
-  console.warn(`[firmqtt] SKIPPED serial suite "${name}": ${why}. Under CI=true this is a failure.`);
-  describe.skip(`${name} (skipped: ${why})`, body);
+  describeNeeding('socat', 'serial', socatAvailable(), 'socat not found on PATH (apt-get install socat)', name, body);
 }
 
 export interface SerialPair {
