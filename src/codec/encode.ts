@@ -138,16 +138,14 @@ let topicFill = -1;
  * new topic. encodedLength() never guesses.
  */
 let guessAscii = false;
-/** The topic measured last was guessed to be ASCII, and its length in UTF-16 units. */
+/** The topic measured last (a PUBLISH's: measureTopic's only caller) was guessed to be ASCII. */
 let topicGuessed = false;
-let guessedUnits = 0;
 
 /** Measures and validates a PUBLISH Topic Name (or finds it in the cache); returns its byte length. */
 function measureTopic(topic: string): number {
   if (typeof topic !== 'string') throw protocolError('topic must be a string');
   topicFill = -1;
   topicHit = null;
-  topicGuessed = false;
   const units = topic.length;
   const fp = units === 0 ? -1 : fingerprint(units, topic.charCodeAt(0), topic.charCodeAt(units >> 1), topic.charCodeAt(units - 1));
   const slot = fp & (TOPIC_SLOTS - 1);
@@ -162,7 +160,6 @@ function measureTopic(topic: string): number {
     n = units;
     if (n > 0xffff) throw malformed('topic is longer than 65535 bytes');
     topicGuessed = true;
-    guessedUnits = n;
   } else {
     n = stringLength(topic, 'topic');
   }
@@ -606,7 +603,7 @@ export function encodeInto(packet: Packet, protocolVersion: ProtocolVersion, buf
   // A topic guessed ASCII may be up to 2 bytes per UTF-16 unit longer (and the Remaining
   // Length up to 3 bytes longer): guess only when even that fits, so that a wrong guess
   // never leaves a partial packet behind a -1.
-  if (topicGuessed && !(pos >= 0 && pos + 4 + varIntLength(rem) + rem + 2 * guessedUnits <= buf.length)) {
+  if (topicGuessed && !(pos >= 0 && pos + 4 + varIntLength(rem) + rem + 2 * (packet as PublishPacket).topic.length <= buf.length)) {
     guessAscii = false;
     rem = measure(packet, protocolVersion);
   }
