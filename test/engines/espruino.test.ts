@@ -29,6 +29,24 @@ const BIN_2500 = process.env.ESPRUINO_2500_BIN;
 const available2500 = BIN_2500 !== undefined && BIN_2500 !== '' && existsSync(BIN_2500);
 const DEVICE_SCENARIO = readFileSync(new URL('./device/scenario.js', import.meta.url), 'utf8');
 
+/** The TCP server the device's control connection reaches: its socket goes to the driver `to()` gives. */
+async function controlServer(to: () => EspruinoDriver | null): Promise<Server> {
+  const server = createServer((socket) => {
+    const driver = to();
+    if (driver !== null) driver.attach(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return server;
+}
+
+/** Exactly what dist/espruino ships (the same spec), written to `dir` rather than dist/; returns its path. */
+async function writeBundle(name: 'espruino' | 'espruino-lite', dir: string): Promise<string> {
+  const spec = BUNDLES.find((x) => x.name === name)!;
+  const path = join(dir, name === 'espruino' ? 'firmqtt.js' : 'firmqtt-lite.js');
+  writeFileSync(path, (await buildBundle({ ...spec, outfile: undefined })).minCode);
+  return path;
+}
+
 /** Memory figures per run, printed at the end (BENCHMARKS.md "Engines"). */
 const memory: { run: string; start?: number; loaded?: number; connected?: number; scenario?: number }[] = [];
 
@@ -271,19 +289,10 @@ describe.skipIf(!available && !available2500)('Espruino (ESPRUINO_BIN, ESPRUINO_
   let current: EspruinoDriver | null = null;
 
   beforeAll(async () => {
-    server = createServer((socket) => {
-      if (current !== null) current.attach(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    server = await controlServer(() => current);
     dir = mkdtempSync(join(tmpdir(), 'fq-espruino-bundles-'));
-    for (const lite of [false, true]) {
-      // exactly what dist/espruino ships (same spec, not written to dist/)
-      const spec = BUNDLES.find((x) => x.name === (lite ? 'espruino-lite' : 'espruino'))!;
-      const b = await buildBundle({ ...spec, outfile: undefined });
-      const p = join(dir, lite ? 'firmqtt-lite.js' : 'firmqtt.js');
-      writeFileSync(p, b.minCode);
-      bundles[lite ? 'lite' : 'full'] = p;
-    }
+    bundles.full = await writeBundle('espruino', dir);
+    bundles.lite = await writeBundle('espruino-lite', dir);
   });
 
   afterAll(async () => {
@@ -343,14 +352,9 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
   let dir: string;
 
   beforeAll(async () => {
-    server = createServer((socket) => {
-      if (current !== null) current.attach(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    server = await controlServer(() => current);
     dir = mkdtempSync(join(tmpdir(), 'fq-espruino-reset-'));
-    const spec = BUNDLES.find((x) => x.name === 'espruino')!;
-    bundle = join(dir, 'firmqtt.js');
-    writeFileSync(bundle, (await buildBundle({ ...spec, outfile: undefined })).minCode);
+    bundle = await writeBundle('espruino', dir);
   });
 
   afterAll(async () => {
