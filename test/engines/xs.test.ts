@@ -7,12 +7,10 @@ import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internalNames, targetOptions } from '../../build.mjs';
-import { xsnapWorkerPath } from '../../tools/engines/xsnap';
 import { runScenario, startScenarioEnv } from './scenario';
 import type { DeviceDriver, DeviceEvent } from './scenario';
-import { XsBridge } from './xs/bridge';
+import { XsBridge, globalScript, requireXsnap } from './xs/bridge';
 
-const HOST = readFileSync(new URL('./xs/host.js', import.meta.url), 'utf8');
 const DEVICE_SCENARIO = readFileSync(new URL('./device/scenario.js', import.meta.url), 'utf8');
 
 /** The moddable target as a script (xsnap evaluates scripts): the same options as dist/moddable, IIFE format. */
@@ -31,11 +29,6 @@ async function moddableScript(): Promise<string> {
   return r.outputFiles![0].text.replace(/^("use strict";)?var fq\s*=/, 'globalThis.fq =');
 }
 
-/** Evaluates `code` and makes the named top-level functions (or variables) globals. */
-function globalScript(code: string, names: string[]): string {
-  return `(function () {\n${code}\n${names.map((n) => `globalThis.${n} = ${n};`).join('\n')}\n})();`;
-}
-
 /**
  * The socket's send window in the stand-in (bytes per onWritable): small, so packets
  * (a CONNECT with its Will is longer) are split and wait for room, as on a device.
@@ -44,7 +37,7 @@ const SEND_WINDOW = 32;
 
 class XsDriver implements DeviceDriver {
   events: DeviceEvent[] = [];
-  private readonly bridge = new XsBridge({
+  readonly bridge = new XsBridge({
     onReport: (e) => this.events.push(e),
     onException: (message) => this.events.push({ ev: 'exception', error: message }),
     sendWindow: SEND_WINDOW,
@@ -88,7 +81,7 @@ describe('XS (xsnap-worker from @agoric/xsnap)', () => {
   let script: string;
 
   beforeAll(async () => {
-    if (xsnapWorkerPath() === null) throw new Error('xsnap-worker is not built: npm install (with scripts allowed for @agoric/xsnap)');
+    requireXsnap();
     script = await moddableScript();
   });
 
@@ -105,7 +98,7 @@ describe('XS (xsnap-worker from @agoric/xsnap)', () => {
       const env = await startScenarioEnv(prefix);
       const dev = new XsDriver();
       try {
-        await dev.worker.evaluate(globalScript(HOST, ['report', 'mem', 'Timer', 'TCP']));
+        await dev.bridge.bootHost(['report', 'mem', 'Timer', 'TCP']);
         await dev.worker.evaluate(globalScript(DEVICE_SCENARIO, ['startFirmqtt', 'startCompat', 'start419']));
         await dev.worker.evaluate('globalThis.ctl = undefined;');
         await dev.mem('start');

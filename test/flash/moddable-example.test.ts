@@ -5,12 +5,10 @@
 // mcconfig and not a device, but the same app code, firmqtt's Moddable target and a real
 // broker: retained online status, QoS 1 telemetry, ping -> pong, and the Will.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetOptions } from '../../build.mjs';
-import { xsnapWorkerPath } from '../../tools/engines/xsnap';
-import { XsBridge } from '../engines/xs/bridge';
+import { XsBridge, requireXsnap } from '../engines/xs/bridge';
 import { connectAsync } from '../../targets/node/index';
 import type { MqttClient } from '../../targets/node/index';
 import { startAedes } from '../helpers/brokers';
@@ -18,7 +16,6 @@ import type { AedesBroker } from '../helpers/brokers';
 import { until } from '../helpers/wait';
 
 const ROOT = resolve(__dirname, '../..');
-const HOST = readFileSync(join(ROOT, 'test/engines/xs/host.js'), 'utf8');
 const DEVICE = 'xs-example';
 
 /** main.js as one script for xsnap, its Moddable imports mapped to stand-ins over host.js. */
@@ -54,7 +51,7 @@ async function exampleScript(): Promise<string> {
 /** The example's board: an xsnap worker on the host bridge; the app's trace() lines kept. */
 class Board {
   traces: string[] = [];
-  private readonly bridge: XsBridge;
+  readonly bridge: XsBridge;
   readonly worker: XsBridge['worker'];
 
   constructor(brokerPort: number) {
@@ -81,7 +78,7 @@ describe('the Moddable example (targets/moddable/example/main.js) on XS', () => 
   const seen: { topic: string; payload: string; qos: number; retain: boolean }[] = [];
 
   beforeAll(async () => {
-    if (xsnapWorkerPath() === null) throw new Error('xsnap-worker is not built: npm install (with scripts allowed for @agoric/xsnap)');
+    requireXsnap();
     broker = await startAedes();
     observer = await connectAsync(broker.url, { clientId: 'xs-example-observer' });
     observer.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
@@ -96,7 +93,7 @@ describe('the Moddable example (targets/moddable/example/main.js) on XS', () => 
   it('connects, publishes a retained online status and QoS 1 telemetry, answers ping, and leaves a Will', async () => {
     const board = new Board(broker.port);
     try {
-      await board.worker.evaluate(`(function () {\n${HOST}\nglobalThis.report = report; globalThis.Timer = Timer; globalThis.TCP = TCP;\n})();`);
+      await board.bridge.bootHost(['report', 'Timer', 'TCP']);
       await board.worker.evaluate("globalThis.trace = function (s) { report({ ev: 'trace', s: String(s) }); };");
       await board.worker.evaluate(await exampleScript());
       const base = `sensors/${DEVICE}`;

@@ -2,9 +2,22 @@
 // (Timer, the ECMA-419 TCP socket) are served from this process, timers by setTimeout and
 // sockets by node:net. Used by the engine scenario (test/engines/xs.test.ts) and the
 // Moddable example (test/flash/moddable-example.test.ts).
+import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { XsWorker } from '../../../tools/engines/xsnap';
+import { XsWorker, xsnapWorkerPath } from '../../../tools/engines/xsnap';
+
+const HOST = readFileSync(new URL('./host.js', import.meta.url), 'utf8');
+
+/** Fails, saying what to do, when @agoric/xsnap's worker was not built. */
+export function requireXsnap(): void {
+  if (xsnapWorkerPath() === null) throw new Error('xsnap-worker is not built: npm install (with scripts allowed for @agoric/xsnap)');
+}
+
+/** `code` evaluated with the named top-level functions (or variables) made globals: xsnap scripts do not make them global. */
+export function globalScript(code: string, names: string[]): string {
+  return `(function () {\n${code}\n${names.map((n) => `globalThis.${n} = ${n};`).join('\n')}\n})();`;
+}
 
 export interface XsBridgeOptions {
   /** host.js's report(e) */
@@ -34,6 +47,11 @@ export class XsBridge {
       this.fromXs(JSON.parse(dec.decode(bytes)));
       return new Uint8Array(0);
     } });
+  }
+
+  /** Evaluates host.js in the worker, with the stand-ins named in `names` made globals. */
+  bootHost(names: string[]): Promise<Uint8Array> {
+    return this.worker.evaluate(globalScript(HOST, names));
   }
 
   /** Something for the script, later (never from inside a query: the worker is busy). */
