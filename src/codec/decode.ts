@@ -65,12 +65,11 @@ import {
   mqttError, isMqttError, MALFORMED_PACKET, PROTOCOL_ERROR, IMPLEMENTATION_SPECIFIC_ERROR,
   PACKET_TOO_LARGE, TOPIC_NAME_INVALID, TOPIC_FILTER_INVALID, UNSUPPORTED_PROTOCOL_VERSION,
 } from './errors';
-import { Reader, malformed, readString, readBinary } from './reader';
+import { Reader, malformed, readString, readStringIn, readBinary } from './reader';
 import { readProperties, WILL_PROPERTIES } from './properties';
 import { isReasonCodeAllowed } from './reason-codes';
 import { isValidTopicName, isValidTopicFilter, isSharedFilter } from './validate';
 import { allocBytes } from './alloc';
-import { decodeUtf8 } from './utf8';
 import { StrCache } from './strcache';
 
 /** The largest packet MQTT can frame: 1 + 4 + 268435455. */
@@ -137,19 +136,11 @@ const TOPICS = new StrCache(8, 64);
 
 /** A PUBLISH Topic Name: a UTF-8 string without wildcards [MQTT-3.3.2-2]. */
 function readTopic(r: Reader): string {
-  const n = r.u16();
-  const p = r.pos;
-  if (p + n > r.end) throw malformed('topic crosses the end of the packet');
-  r.pos = p + n;
-  if (n === 0) return '';
-  const b = r.buf;
-  const hit = TOPICS.get(b, p, n);
-  if (hit !== null) return hit;
-  const topic = decodeUtf8(b, p, p + n);
-  if (topic === null) throw malformed('ill-formed UTF-8 or U+0000 in the topic');
+  return readStringIn(r, TOPICS, checkTopicName);
+}
+
+function checkTopicName(topic: string): void {
   if (!isValidTopicName(topic)) throw mqttError(TOPIC_NAME_INVALID, 'Topic Name invalid: wildcard in a PUBLISH topic');
-  TOPICS.put(b, p, n, topic);
-  return topic;
 }
 
 function decodePublish(r: Reader, h: number, v: ProtocolVersion): PublishPacket {

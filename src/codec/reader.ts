@@ -93,17 +93,27 @@ export function readVarInt(r: Reader): number {
 
 /** A UTF-8 Encoded String (§1.5.4): well-formed, without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
 export function readString(r: Reader): string {
+  return readStringIn(r, STRINGS);
+}
+
+/**
+ * readString() over its own cache (`cache`: strings recently read from the same kind of
+ * field). `check`, when given, throws for a string the field must not hold; it runs when
+ * the string is decoded, before it is cached, so a cached string has passed it.
+ */
+export function readStringIn(r: Reader, cache: StrCache, check?: (s: string) => void): string {
   const n = r.u16();
   const p = r.pos;
   if (p + n > r.end) throw malformed('string crosses the end of its field');
   r.pos = p + n;
   if (n === 0) return '';
   const b = r.buf;
-  const hit = STRINGS.get(b, p, n);
+  const hit = cache.get(b, p, n);
   if (hit !== null) return hit;
   const s = decodeUtf8(b, p, p + n);
   if (s === null) throw malformed('ill-formed UTF-8 or U+0000 in a string');
-  STRINGS.put(b, p, n, s);
+  if (check !== undefined) check(s);
+  cache.put(b, p, n, s);
   return s;
 }
 
