@@ -445,17 +445,18 @@ function rid(): number {
 /** packet names by type, as InPacket.cmd has them */
 export const CMD = (',,connack,publish,puback,pubrec,pubrel,pubcomp,,suback,,unsuback,,pingresp' + (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? ',disconnect,auth' : '')).split(',');
 
-/** Total length (fixed header included) of the packet starting at b[pos], or -1 when b[pos..end) does not hold it all yet. Throws (code 0x81) on a Remaining Length over 4 bytes. */
+/**
+ * Total length (fixed header included) of the packet starting at b[pos], as soon as its
+ * fixed header is in b[pos..end), so that the client can refuse it or allocate it once
+ * before its body arrives; -1 while the fixed header is incomplete. Throws (code 0x81) on
+ * a Remaining Length over 4 bytes.
+ */
 export function frameLength(b: Uint8Array, pos: number, end: number): number {
   D = b;
   Q = pos + 1;
   END = end;
   // rvi() once the last byte of the Remaining Length is there
-  for (let i = Q; i < end && i < pos + 5; )
-    if (b[i++] < 128) {
-      const n = rvi() + Q - pos;
-      return n > end - pos ? -1 : n;
-    }
+  for (let i = Q; i < end && i < pos + 5; ) if (b[i++] < 128) return rvi() + Q - pos;
   bad(end - pos > 4);
   return -1;
 }
