@@ -60,6 +60,12 @@ export interface CompactOptions {
   maxInflight?: number;
   /** messages waiting beyond the window or offline; publish fails past it. Default 100 */
   maxQueued?: number;
+  /**
+   * the largest packet taken from the server (bytes, whole packet); a larger one closes
+   * the connection with error 0x95. MQTT 5 tells the server (Maximum Packet Size), which
+   * then drops such messages instead. Default 8192; properties.maximumPacketSize wins
+   */
+  maxIncomingPacketSize?: number;
   /** resubscribe when the server has no session for us; default true */
   resubscribe?: boolean;
   /** where unacknowledged QoS 1/2 messages and QoS 2 receptions are kept (not in the lite bundle: it throws) */
@@ -182,6 +188,8 @@ interface Client extends CompactClient {
   retainOk: boolean;
   /** MQTT 5: topic aliases the server set (topic name by alias); made at each CONNACK */
   aliasTopics: { [alias: number]: string };
+  /** the largest packet taken from the server (maxIncomingPacketSize) */
+  inMax: number;
   keepaliveMs: number;
   lastSent: number;
   /** when a connection must have its CONNACK, or a PINGRESP must have come; -1 none */
@@ -334,7 +342,8 @@ function opened(c: Client): void {
     username: o.username,
     password: o.password === undefined ? undefined : bytesOf(o.password),
     will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.payload), qos: w.qos ?? 0, retain: !!w.retain, properties: w.properties },
-    properties: o.properties,
+    // MQTT 5: the server learns the limit and drops what exceeds it [MQTT-3.1.2-25]
+    properties: !(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 ? Object.assign({ maximumPacketSize: c.inMax }, o.properties) : o.properties,
   }));
 }
 
@@ -416,8 +425,9 @@ function received(c: Client, chunk: Uint8Array): void {
         c.rxLen = -1;
         return;
       }
-      // refused from the header, before a byte of it is buffered
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && c.ver === 5 && c.opt.properties !== undefined && size > (c.opt.properties.maximumPacketSize ?? size)) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
+      // refused from the header, before a byte of it is buffered: on Espruino, running out
+      // of memory is no exception the client could catch, it stops the script
+      if (size > c.inMax) throw mqttError(PACKET_TOO_LARGE, 'packet too large');
       if (end - pos < size) {
         c.rxBuf = new Uint8Array(size);
         c.rxLen = 0;
@@ -665,6 +675,7 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.maxPacket = UNLIMITED;
   c.maxQos = 2;
   c.retainOk = true;
+  c.inMax = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 && o.properties && o.properties.maximumPacketSize) || (o.maxIncomingPacketSize ?? 8192);
   c.keepaliveMs = 0;
   c.lastSent = 0;
   c.deadline = -1;

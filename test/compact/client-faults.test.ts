@@ -92,13 +92,73 @@ describe.each([4, 5])('malformed input from the server (MQTT %i)', (v) => {
   });
 });
 
-describe('incoming packet size (MQTT 5 Maximum Packet Size of the client)', () => {
-  it('a packet over the Maximum Packet Size the client announced is refused with 0x95', () => {
-    const r = connected({ protocolVersion: 5, properties: { maximumPacketSize: 64 } });
+describe('incoming packet size (maxIncomingPacketSize; MQTT 5 Maximum Packet Size of the client)', () => {
+  /** A QoS 0 PUBLISH on topic 't' whose whole packet is `size` bytes (3 bytes of Remaining Length from 128 B up). */
+  function publishOf(v: number, size: number): Any {
+    const overhead = (v === 5 ? 6 : 5) + (size > 129 ? 1 : 0) + (size > 16386 ? 1 : 0);
+    return { cmd: 'publish', topic: 't', payload: Buffer.alloc(size - overhead, 0x61), qos: 0 };
+  }
+
+  it.each([4, 5])('MQTT %i: a packet of maxIncomingPacketSize is delivered, one byte more is refused with 0x95 and the client reconnects', (v) => {
+    const r = connected({ protocolVersion: v, maxIncomingPacketSize: 300, reconnectPeriod: 100 });
+    const ok = publishOf(v, 300);
+    expect(mqttPacket.generate(ok, { protocolVersion: v }).length).toBe(300);
+    r.last().send(ok);
+    expect(r.messages).toHaveLength(1);
+    const big = publishOf(v, 301);
+    expect(mqttPacket.generate(big, { protocolVersion: v }).length).toBe(301);
+    r.last().send(big);
+    expect(r.messages).toHaveLength(1);
+    expect(r.errors.map((e) => e.code)).toEqual([0x95]);
+    expect(r.last().closeCalls).toBe(1);
+    expect((r.last().sent('disconnect') as Any[]).map((p) => p.reasonCode)).toEqual(v === 5 ? [0x95] : []);
+    reconnect(r);
+    expect(r.client.connected).toBe(true);
+  });
+
+  it('is refused from the fixed header, before the rest arrives: nothing is buffered for it', () => {
+    const r = connected({ maxIncomingPacketSize: 1000 });
+    // PUBLISH with a Remaining Length of 2,000,000 and no more bytes
+    r.last().sendBytes(new Uint8Array([0x30, 0x80, 0x89, 0x7a]));
+    expect(r.errors.map((e) => e.code)).toEqual([0x95]);
+    expect(r.last().closeCalls).toBe(1);
+  });
+
+  it('defaults to 8192 bytes', () => {
+    const r = connected({ reconnectPeriod: 0 });
+    r.last().send(publishOf(4, 8192));
+    expect(r.errors).toEqual([]);
+    r.last().send(publishOf(4, 8193));
+    expect(r.errors.map((e) => e.code)).toEqual([0x95]);
+    expect(r.messages).toHaveLength(1);
+  });
+
+  it('MQTT 5: CONNECT announces the limit as Maximum Packet Size (default 8192), the caller\'s options untouched', () => {
+    const options = { protocolVersion: 5, properties: { sessionExpiryInterval: 60 } };
+    const a = rig(options);
+    a.last().accept();
+    expect((a.last().sent('connect')[0] as Any).properties).toEqual({ sessionExpiryInterval: 60, maximumPacketSize: 8192 });
+    expect(options.properties).toEqual({ sessionExpiryInterval: 60 });
+    const b = rig({ protocolVersion: 5, maxIncomingPacketSize: 1000 });
+    b.last().accept();
+    expect((b.last().sent('connect')[0] as Any).properties).toEqual({ maximumPacketSize: 1000 });
+  });
+
+  it('MQTT 5: properties.maximumPacketSize wins over maxIncomingPacketSize, announced and enforced', () => {
+    const r = connected({ protocolVersion: 5, maxIncomingPacketSize: 1000, properties: { maximumPacketSize: 64 } });
+    expect((r.last().sent('connect')[0] as Any).properties).toEqual({ maximumPacketSize: 64 });
     r.last().send({ cmd: 'publish', topic: 't', payload: 'x'.repeat(100), qos: 0 });
     expect(r.messages).toEqual([]);
     expect(r.errors.map((e) => e.code)).toEqual([0x95]);
     expect((r.last().sent('disconnect')[0] as Any).reasonCode).toBe(0x95);
+  });
+
+  it('MQTT 3.1.1: CONNECT has no properties to announce it in', () => {
+    const r = rig({ maxIncomingPacketSize: 1000 });
+    r.last().accept();
+    const c = r.last().sent('connect')[0] as Any;
+    expect(c.protocolVersion).toBe(4);
+    expect(c.properties).toBeUndefined();
   });
 });
 

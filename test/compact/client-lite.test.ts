@@ -117,6 +117,21 @@ describe('the lite build of the compact client', () => {
     expect(r.log.filter((e) => e.startsWith('message'))).toEqual(['message:in']);
   });
 
+  it('refuses a packet over maxIncomingPacketSize (default 8192) from its header with 0x95, then reconnects', () => {
+    const r = liteRig({ reconnectPeriod: 100 });
+    r.up();
+    r.last().send({ cmd: 'publish', topic: 'in', payload: Buffer.alloc(8185), qos: 0 }); // 8,192 bytes in all
+    expect(r.log.filter((e) => e.startsWith('message'))).toEqual(['message:in']);
+    // a PUBLISH header announcing 8,194 bytes in all (Remaining Length 8,191)
+    r.last().sendBytes(new Uint8Array([0x30, 0xff, 0x3f]));
+    expect(r.log).toContain('error:149');
+    expect(r.last().closeCalls).toBe(1);
+    r.last().end();
+    r.clock.advance(200);
+    r.up();
+    expect(r.log.filter((e) => e === 'connect').length).toBe(2);
+  });
+
   it('pings at the keep-alive and closes a link that stops answering (0x8D), then reconnects', () => {
     const r = liteRig({ keepalive: 10, reconnectPeriod: 100 });
     r.up();

@@ -19,7 +19,7 @@ import { SerialBridge } from '../../tools/bridge/bridge';
 import { spawnEspruino, storageWriter } from '../../tools/lib/espruino';
 import { socatAvailable, startSerialPair } from '../serial/socat';
 import { runScenario, startScenarioEnv } from './scenario';
-import { until } from '../helpers/wait';
+import { sleep, until } from '../helpers/wait';
 import { freePort } from '../helpers/brokers';
 import type { DeviceDriver, DeviceEvent, ScenarioEnv } from './scenario';
 
@@ -332,6 +332,56 @@ describe.skipIf(!available && !available2500)('Espruino (ESPRUINO_BIN, ESPRUINO_
         if (bridge !== null) await bridge.stop();
         if (terminator !== null) await terminator.stop();
         if (pair !== null) await pair.stop();
+        await env.stop();
+      }
+    }, 60000);
+  }
+});
+
+/**
+ * A packet over maxIncomingPacketSize (default 8192) is refused from its fixed header:
+ * Espruino cannot catch running out of memory, it stops the script ("Execution
+ * Interrupted"), so a 32 KiB message must never be buffered. On 2,500 variables this is
+ * the difference between a refusal and a dead device; a message of 6,000 bytes, under the
+ * default, still fits there after the full bundle and a connection.
+ */
+describe.skipIf(!available && !available2500)('Espruino: an incoming packet over maxIncomingPacketSize', () => {
+  for (const target of binaries) {
+    it.skipIf(!target.available)(`is refused with 0x95 and the device reconnects and goes on${target.label}`, async () => {
+      const prefix = `esp/big${target.label ? '2500' : ''}`;
+      const env = await startScenarioEnv(prefix);
+      const server = await controlServer(() => dev);
+      const dir = mkdtempSync(join(tmpdir(), 'fq-espruino-big-'));
+      const dev: EspruinoDriver = new EspruinoDriver(await writeBundle('espruino', dir), (server.address() as AddressInfo).port, { loading: 'lean', bin: target.bin });
+      const ev = dev.events;
+      const count = (p: (e: DeviceEvent) => boolean) => ev.filter(p).length;
+      try {
+        await dev.ready();
+        const o = JSON.stringify({ host: '127.0.0.1', address: '127.0.0.1', port: env.proxy.port, clientId: `dev-big${target.label ? '2500' : ''}`, prefix, keepalive: 5, reconnectPeriod: 300 });
+        await dev.call(`ctl = startFirmqtt(fq, ${o}, report)`);
+        await until(() => count((e) => e.ev === 'connect') === 1, 'connect');
+        await dev.call(`ctl.subscribe('s', '${prefix}/in', 0)`);
+        await until(() => ev.find((e) => e.ev === 'done' && e.tag === 's'), 'subscribed');
+        await env.observer.publishAsync(`${prefix}/in`, Buffer.alloc(6000, 0x61));
+        await until(() => ev.find((e) => e.ev === 'message' && e.bytes === 6000), 'the 6,000-byte message');
+        await env.observer.publishAsync(`${prefix}/in`, Buffer.alloc(32768, 0x62));
+        await until(() => ev.find((e) => e.ev === 'error' && / code 149$/.test(e.error as string)), 'error 0x95');
+        await until(() => count((e) => e.ev === 'connect') === 2, 'reconnect', 8000);
+        // resubscribed (no session kept): a small message arrives as before
+        const after = () => ev.find((e) => e.ev === 'message' && e.payload === 'after');
+        for (let i = 0; !after(); i++) {
+          if (i === 20) throw new Error('no message after the refusal');
+          await env.observer.publishAsync(`${prefix}/in`, 'after');
+          await sleep(250);
+        }
+        expect(count((e) => e.ev === 'message' && e.bytes === 32768)).toBe(0);
+        expect(dev.output).not.toMatch(/Uncaught|ASSERT|Out of Memory|Interrupted/i);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n--- Espruino output (tail) ---\n${dev.output.slice(-3000)}`);
+      } finally {
+        await dev.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        rmSync(dir, { recursive: true, force: true });
         await env.stop();
       }
     }, 60000);

@@ -15,6 +15,8 @@ export interface DeviceEvent {
   error?: string | null;
   topic?: string;
   payload?: string;
+  /** a message's payload length (firmqtt API) */
+  bytes?: number;
   qos?: number;
   retain?: boolean;
   label?: string;

@@ -3,6 +3,8 @@
 // one API and returns a controller whose methods the Node side calls by name; what
 // happens comes back through report(event):
 //   {ev:'connect'} {ev:'close'} {ev:'done', tag, error} {ev:'message', topic, payload, qos, retain}
+//   (firmqtt API: also bytes, the payload's length; its text only up to 100 bytes)
+//   {ev:'error', error} (firmqtt API: the message and ' code ' + the error's code)
 //   {ev:'mem', label, usage} (Espruino only)
 // o: {host, address, port, clientId, prefix, keepalive (s), reconnectPeriod (ms), serialPath (Espruino: Serial1 on that device),
 //    storage (Espruino: a StorageStore), tls (Espruino: mqtts)}
@@ -41,7 +43,8 @@ function startFirmqtt(fq, o, report) {
   c.on('close', function () { report({ ev: 'close' }); });
   c.on('error', function (e) { report({ ev: 'error', error: String(e.message || e) + ' code ' + e.code }); });
   c.on('message', function (topic, payload, packet) {
-    report({ ev: 'message', topic: topic, payload: fqText(payload), qos: packet.qos, retain: !!packet.retain });
+    // a long payload's text would take more variables than a small device has: its length only
+    report({ ev: 'message', topic: topic, payload: payload.length > 100 ? '' : fqText(payload), bytes: payload.length, qos: packet.qos, retain: !!packet.retain });
   });
   function done(tag) {
     return function (error) { report({ ev: 'done', tag: tag, error: error ? String(error.message || error) : null }); };
