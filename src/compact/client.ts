@@ -421,6 +421,8 @@ function received(c: Client, chunk: Uint8Array): void {
       }
       const size = frameLength(bytes, pos, end);
       if (size < 0) {
+        // 1 to 4 bytes of a fixed header; on Espruino 2v29 slice() makes them a plain Array
+        // (a variable per byte), which is why nothing longer may be kept this way
         c.rxBuf = bytes.slice(pos, end);
         c.rxLen = -1;
         return;
