@@ -24,7 +24,7 @@ import {
 } from './codec';
 import type { InPacket, Props, Sub } from './codec';
 import {
-  mqttError, KEEP_ALIVE_TIMEOUT, UNSPECIFIED_ERROR, PACKET_IDENTIFIER_NOT_FOUND, PACKET_TOO_LARGE, PROTOCOL_ERROR, QOS_NOT_SUPPORTED, QUOTA_EXCEEDED, RETAIN_NOT_SUPPORTED, TOPIC_ALIAS_INVALID, TOPIC_FILTER_INVALID, TOPIC_NAME_INVALID, UNSUPPORTED_PROTOCOL_VERSION,
+  mqttError, IMPLEMENTATION_SPECIFIC_ERROR, KEEP_ALIVE_TIMEOUT, UNSPECIFIED_ERROR, PACKET_IDENTIFIER_NOT_FOUND, PACKET_TOO_LARGE, PROTOCOL_ERROR, QOS_NOT_SUPPORTED, QUOTA_EXCEEDED, RETAIN_NOT_SUPPORTED, TOPIC_ALIAS_INVALID, TOPIC_FILTER_INVALID, TOPIC_NAME_INVALID, UNSUPPORTED_PROTOCOL_VERSION,
 } from '../codec/errors';
 
 import type { Clock } from '../client/clock';
@@ -139,6 +139,11 @@ export interface CompactClient {
   emit(event: string, a?: unknown, b?: unknown, c?: unknown): boolean;
 }
 
+/** A filter subscribed to, kept for resubscribing; MQTT 5: with its SUBSCRIBE's properties. */
+interface KeptSub extends Sub {
+  kProps?: Props;
+}
+
 /** A packet waiting for its acknowledgement (or, QoS 0, for a connection). */
 interface Entry {
   /** packet identifier; 0 for QoS 0 */
@@ -152,8 +157,8 @@ interface Entry {
   eSent: boolean;
   /** store key, '' when not stored */
   eKey: string;
-  /** SUBSCRIBE: the filters, for the grants and resubscribe */
-  eSubs: Sub[] | undefined;
+  /** SUBSCRIBE: the filters, for the grants and resubscribe; UNSUBSCRIBE: the topics, forgotten at the UNSUBACK */
+  eSubs: Sub[] | string[] | undefined;
 }
 
 /**
@@ -178,7 +183,7 @@ interface Client extends CompactClient {
   /** QoS 2 packet ids received and not yet released (PUBREL) */
   qos2In: { [id: number]: number };
   /** filters granted, to restore when the server has no session */
-  subsKept: { [topic: string]: Sub };
+  subsKept: { [topic: string]: KeptSub };
   lastId: number;
   storeSeq: number;
   /** MQTT 5 server limits (CONNACK) */
@@ -201,8 +206,10 @@ interface Client extends CompactClient {
   /** callbacks waiting for the next timer (never called from inside the call that caused them) */
   dueCalls: (() => void)[];
   endCb: (() => void) | undefined;
-  /** the current connection failed (protocol error): what it still delivers is ignored */
+  /** the current connection failed (protocol error) or sent DISCONNECT: what it still delivers is ignored */
   broken: boolean;
+  /** reconnect() asked for a new connection once the current one (or end()) has closed */
+  redial: boolean;
   /** the timer's callback, bound to this client once */
   ticker: () => void;
 }
@@ -268,11 +275,25 @@ function nextId(c: Client): number {
 }
 
 /**
- * Queues a packet to send in order. MQTT 5: one larger than the server's Maximum Packet
- * Size is never sent [MQTT-3.1.2-24]; its callback gets 0x95 instead.
+ * MQTT 5: why the server's CONNACK forbids sending this packet, or null: larger than its
+ * Maximum Packet Size [MQTT-3.2.2-15], a PUBLISH above its Maximum QoS [MQTT-3.2.2-11] or
+ * retained where Retain Available is 0 [MQTT-3.2.2-14]. Asked when a packet is queued and
+ * again when it is sent, so that what was queued before this CONNACK is refused to its
+ * callback instead of getting the connection closed (and then resent forever).
  */
-function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | undefined): void {
-  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && bytes.length > c.maxPacket) return later(c, cb, mqttError(PACKET_TOO_LARGE, 'packet too large'));
+function refusal(c: Client, b: Uint8Array, qos: number): Error | null {
+  return b.length > c.maxPacket ? mqttError(PACKET_TOO_LARGE, 'packet too large')
+    : b[0] >> 4 !== PUBLISH ? null
+      : qos > c.maxQos ? mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed')
+        : b[0] & 1 && !c.retainOk ? mqttError(RETAIN_NOT_SUPPORTED, 'retain not available') : null;
+}
+
+/** Queues a packet to send in order; one the server's limits forbid fails at once (refusal). */
+function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | string[] | undefined): void {
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
+    const error = refusal(c, bytes, qos);
+    if (error !== null) return later(c, cb, error);
+  }
   let key = '';
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && qos > 0 && c.stash !== undefined) {
     key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
@@ -294,6 +315,15 @@ function pump(c: Client): void {
     if (e.eSent) continue;
     const b = e.eBytes;
     const type = b[0] >> 4;
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
+      const error = refusal(c, b, e.eQos);
+      if (error !== null) {
+        out.splice(i--, 1);
+        if (e.eKey !== '') stash(c, e.eKey);
+        later(c, e.eCb, error);
+        continue;
+      }
+    }
     if (e.eQos > 0) {
       // a QoS 2 message at PUBREL holds its slot until PUBCOMP
       if (type === PUBLISH && n >= window) break;
@@ -307,6 +337,12 @@ function pump(c: Client): void {
     }
   }
   (c as { inflightCount: number }).inflightCount = n;
+  // a graceful end() waits for this: nothing in flight or queued
+  if (c.disconnecting && out.length === 0 && !c.broken) {
+    write(c, encDisconnect(c.ver));
+    c.broken = true;
+    (c.sock as Transport).close();
+  }
 }
 
 // ---- connection ---------------------------------------------------------------------
@@ -362,6 +398,7 @@ function closed(c: Client, error: Error | null): void {
   if (error !== null) c.emit('error', error);
   c.emit('close');
   if (c.disconnecting) return ended(c);
+  if (c.redial) return redial(c);
   const period = c.opt.reconnectPeriod ?? 1000;
   if (period > 0) {
     if (was) c.emit('offline');
@@ -374,14 +411,34 @@ function closed(c: Client, error: Error | null): void {
   arm(c);
 }
 
+/**
+ * end() has finished. The application stops waiting: every callback hears 0x83, and
+ * SUBSCRIBE / UNSUBSCRIBE requests go; messages stay (and stay stored) for reconnect() or
+ * the next client on the same store. Then a reconnect() asked for meanwhile starts.
+ */
 function ended(c: Client): void {
   c.retryAt = -1;
   c.deadline = -1;
+  const error = mqttError(IMPLEMENTATION_SPECIFIC_ERROR, 'client ended');
+  c.outbox = c.outbox.filter((e) => {
+    later(c, e.eCb, error);
+    e.eCb = undefined;
+    return e.eSubs === undefined;
+  });
   arm(c);
   const cb = c.endCb;
   c.endCb = undefined;
   c.emit('end');
   later(c, cb, null);
+  if (c.redial) redial(c);
+}
+
+/** A new connection now: reconnect(), or the reconnect timer. */
+function redial(c: Client): void {
+  c.redial = false;
+  c.disconnecting = false;
+  c.emit('reconnect');
+  dial(c);
 }
 
 /** Protocol failure: MQTT 5 tells the server why, then the connection is closed. */
@@ -497,12 +554,16 @@ function connack(c: Client, p: InPacket): void {
       if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, +id));
     }
     if (o.resubscribe !== false) {
-      const filters: Sub[] = [];
-      for (const t in c.subsKept) filters.push(c.subsKept[t]);
-      if (filters.length > 0) {
+      // one SUBSCRIBE per set of MQTT 5 properties (a Subscription Identifier, say), first
+      // in the queue: messages queued offline may be for these subscriptions
+      let kept: KeptSub[] = [];
+      for (const t in c.subsKept) kept.push(c.subsKept[t]);
+      for (let at = 0; kept.length > 0; at++) {
+        const props = kept[0].kProps;
+        const filters = kept.filter((f) => f.kProps === props);
+        kept = kept.filter((f) => f.kProps !== props);
         const id = nextId(c);
-        // first in the queue: messages queued offline may be for these subscriptions
-        c.outbox.unshift({ eId: id, eBytes: encSubscribe(c.ver, id, filters), eCb: undefined, eQos: 0, eSent: false, eKey: '', eSubs: filters });
+        c.outbox.splice(at, 0, { eId: id, eBytes: encSubscribe(c.ver, id, filters, props), eCb: undefined, eQos: 0, eSent: false, eKey: '', eSubs: filters });
       }
     }
   }
@@ -545,8 +606,9 @@ function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
   const e = out[i];
   // PUBACK (4) and PUBREC (5) answer a PUBLISH of QoS 1 and 2; the others the packet type before them
   if (e === undefined || e.eBytes[0] >> 4 !== (t < 6 ? PUBLISH : t - 1) || (t < 6 && e.eQos !== t - 3)) {
-    // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can finish
-    if (t === 5) write(c, encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
+    // MQTT 5 4.3.3: a PUBREC for an unknown id gets PUBREL 0x92, so the server can
+    // finish; a repeated one, for a message already at PUBREL, that PUBREL again
+    if (t === 5) write(c, e !== undefined && e.eBytes[0] >> 4 === PUBREL ? e.eBytes : encAck(c.ver, PUBREL, id, PACKET_IDENTIFIER_NOT_FOUND));
     return;
   }
   const code = p.reasonCode ?? 0;
@@ -561,7 +623,7 @@ function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
   let error: Error | null = null;
   let result: unknown = p;
   if (t === 9) {
-    const filters = e.eSubs as Sub[];
+    const filters = e.eSubs as KeptSub[];
     const granted: { topic: string; qos: number }[] = [];
     for (let j = 0; j < filters.length; j++) {
       const g = p.granted !== undefined && j < p.granted.length ? p.granted[j] : 0x80;
@@ -569,7 +631,11 @@ function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
       if (g < 0x80) c.subsKept[filters[j].topic] = filters[j];
     }
     result = granted;
-  } else if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, p.cmd + ' ' + code);
+  } else {
+    // a SUBACK still on its way when unsubscribe() was called has kept the filters again
+    if (t === 11) for (const topic of e.eSubs as string[]) delete c.subsKept[topic];
+    if (code >= 0x80 && code !== PACKET_IDENTIFIER_NOT_FOUND) error = mqttError(code, p.cmd + ' ' + code);
+  }
   later(c, e.eCb, error, result);
   pump(c);
 }
@@ -619,8 +685,7 @@ function tick(c: Client): void {
     fail(c, mqttError(KEEP_ALIVE_TIMEOUT, c.connected ? 'keep-alive timeout' : 'connect timeout'));
   } else if (c.retryAt >= 0 && t >= c.retryAt) {
     c.retryAt = -1;
-    c.emit('reconnect');
-    return dial(c);
+    return redial(c);
   } else if (c.connected && c.keepaliveMs > 0 && c.deadline < 0 && t - c.lastSent >= c.keepaliveMs) {
     write(c, encPingreq());
     c.deadline = t + (c.opt.pingTimeout ?? Math.min(c.keepaliveMs / 2, 10000));
@@ -686,6 +751,7 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.dueCalls = [];
   c.endCb = undefined;
   c.broken = false;
+  c.redial = false;
   c.ticker = () => tick(c);
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
     c.keyPrefix = (o.storePrefix ?? 'fq') + '/';
@@ -709,8 +775,8 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
   let error: Error | null = null;
   if (c.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
   else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
-  else if (!(qos === 0 || qos === 1 || qos === 2) || qos > c.maxQos) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
-  else if (retain && !c.retainOk) error = mqttError(RETAIN_NOT_SUPPORTED, 'retain not available');
+  // the server's Maximum QoS and Retain Available: enqueue (refusal)
+  else if (!(qos === 0 || qos === 1 || qos === 2)) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
   else if (c.outbox.length >= (c.opt.maxQueued ?? 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
   if (error === null) {
     const id = qos > 0 ? nextId(c) : 0;
@@ -726,11 +792,11 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
     opts = undefined;
   }
   const so: SubscribeOptions = opts || {};
-  const filters: Sub[] = [];
+  const filters: KeptSub[] = [];
   const add = (topic: string, x: SubscribeOptions) => {
     const qos = x.qos ?? 0;
     // No Local, Retain As Published and Retain Handling are MQTT 5 only
-    filters.push((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? { topic, qos } : { topic, qos, nl: x.nl, rap: x.rap, rh: x.rh });
+    filters.push((typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) ? { topic, qos } : { topic, qos, nl: x.nl, rap: x.rap, rh: x.rh, kProps: so.properties });
   };
   if (typeof topics === 'string') add(topics, so);
   else if (Array.isArray(topics)) for (let i = 0; i < topics.length; i++) add(topics[i], so);
@@ -758,7 +824,7 @@ proto.unsubscribe = function (this: Client, topics, opts, cb) {
   else {
     for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
     const id = nextId(c);
-    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts && opts.properties), cb, 0, undefined);
+    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts && opts.properties), cb, 0, list);
   }
   return c;
 };
@@ -770,6 +836,8 @@ proto.end = function (this: Client, force, cb) {
     force = false;
   }
   if (c.disconnecting) {
+    // end(true) during a graceful end stops waiting for the acknowledgements
+    if (force && c.sock !== null) c.sock.close();
     later(c, cb, null);
     return c;
   }
@@ -777,20 +845,25 @@ proto.end = function (this: Client, force, cb) {
   c.endCb = cb;
   c.retryAt = -1;
   if (c.sock === null) ended(c);
-  else {
-    if (c.connected && !force) write(c, encDisconnect(c.ver));
-    c.sock.close();
-  }
+  else if (force || !c.connected) c.sock.close();
+  else pump(c); // DISCONNECT once nothing is in flight or queued (MQTT.js waits the same way)
   return c;
 };
 
 proto.reconnect = function (this: Client) {
   const c = this;
-  c.disconnecting = false;
-  c.endCb = undefined;
   c.retryAt = -1;
-  if (c.sock === null) dial(c);
-  else c.sock.close();
+  if (c.sock === null) redial(c);
+  else {
+    // dial once this connection has closed; during end(), once end() has finished
+    c.redial = true;
+    if (!c.disconnecting) {
+      // a reconnect asked for is no lost link: DISCONNECT, so the server drops the Will
+      if (c.connected) write(c, encDisconnect(c.ver));
+      c.broken = true;
+      c.sock.close();
+    }
+  }
   return c;
 };
 

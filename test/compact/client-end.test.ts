@@ -1,7 +1,8 @@
-// CompactClient end(): DISCONNECT then close, 'end', the callback; end(true); no
-// reconnect afterwards; commands after end fail; reconnect() starts again.
+// CompactClient end(): DISCONNECT then close, 'end', the callback; a graceful end waits
+// for what is in flight; end(true); no reconnect afterwards; commands after end fail;
+// pending callbacks hear 0x83; reconnect() starts again, now, also during end().
 import { describe, expect, it } from 'vitest';
-import { connected, recorder, rig } from './harness';
+import { connected, idOf, payloads, recorder, rig } from './harness';
 
 type Any = Record<string, any>;
 
@@ -120,5 +121,125 @@ describe.each([4, 5])('end (MQTT %i)', (v) => {
     r.last().connack();
     r.client.publish('t', 'again');
     expect(r.last().sent('publish')).toHaveLength(1);
+  });
+});
+
+describe.each([4, 5])('a graceful end waits for what is in flight (MQTT %i)', (v) => {
+  it('sends DISCONNECT only once the PUBACK, the PUBCOMP and the SUBACK are in', () => {
+    const r = connected({ protocolVersion: v });
+    const rec = recorder();
+    r.client.publish('t', 'one', { qos: 1 }, rec.cb);
+    r.client.publish('t', 'two', { qos: 2 }, rec.cb);
+    r.client.subscribe('s', rec.cb);
+    const done: string[] = [];
+    r.client.end(() => done.push('end'));
+    const t = r.last();
+    const [p1, p2] = t.sent('publish');
+    t.send({ cmd: 'puback', messageId: idOf(p1) });
+    t.send({ cmd: 'pubrec', messageId: idOf(p2) });
+    t.send({ cmd: 'suback', messageId: idOf(t.sent('subscribe')[0]), granted: [0] });
+    expect(t.sent('disconnect')).toHaveLength(0);
+    expect(t.closeCalls).toBe(0);
+    t.send({ cmd: 'pubcomp', messageId: idOf(p2) });
+    expect(t.sent('disconnect')).toHaveLength(1);
+    expect(t.closeCalls).toBe(1);
+    t.end();
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([null, null, null]);
+    expect(done).toEqual(['end']);
+  });
+
+  it('end(true) during the wait closes at once, without DISCONNECT; the waiting callback hears 0x83', () => {
+    const r = connected({ protocolVersion: v });
+    const rec = recorder();
+    r.client.publish('t', 'one', { qos: 1 }, rec.cb);
+    r.client.end();
+    r.client.end(true);
+    const t = r.last();
+    expect(t.sent('disconnect')).toHaveLength(0);
+    expect(t.closeCalls).toBe(1);
+    t.end();
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x83]);
+    expect(r.log).toEqual(['close', 'end']);
+  });
+
+  it('a link lost during the wait ends the client: no reconnect, callbacks hear 0x83, the message stays for reconnect()', () => {
+    const r = connected({ protocolVersion: v, reconnectPeriod: 100 });
+    const rec = recorder();
+    r.client.publish('t', 'one', { qos: 1 }, rec.cb);
+    r.client.end();
+    r.last().end();
+    r.clock.advance(1000);
+    expect(r.transports).toHaveLength(1);
+    expect(rec.calls.map((c) => c[0])).toEqual([0x83]);
+    r.client.reconnect();
+    r.last().accept();
+    r.last().connack(false, 0);
+    expect(payloads(r.last())).toEqual(['one']);
+  });
+});
+
+describe.each([4, 5])('callbacks still waiting when end() has finished (MQTT %i)', (v) => {
+  it('hear 0x83: QoS 1 in flight, QoS 0 queued offline, SUBSCRIBE and UNSUBSCRIBE waiting; once each', () => {
+    const r = connected({ protocolVersion: v, reconnectPeriod: 0 });
+    r.last().end();
+    const rec = recorder();
+    r.client.publish('t', 'q1', { qos: 1 }, rec.cb);
+    r.client.publish('t', 'q0', { qos: 0 }, rec.cb);
+    r.client.subscribe('s', rec.cb);
+    r.client.unsubscribe('u', rec.cb);
+    r.client.end();
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x83, 0x83, 0x83, 0x83]);
+    // the messages stay, the requests go: after reconnect() only the PUBLISHes are sent, and no callback runs twice
+    r.client.reconnect();
+    r.last().accept();
+    r.last().connack(false, 0);
+    expect(payloads(r.last())).toEqual(['q1', 'q0']);
+    expect(r.last().sent('subscribe')).toHaveLength(0);
+    expect(r.last().sent('unsubscribe')).toHaveLength(0);
+    r.last().send({ cmd: 'puback', messageId: idOf(r.last().sent('publish')[0]) });
+    r.clock.settle();
+    expect(rec.calls).toHaveLength(4);
+  });
+});
+
+describe.each([4, 5])('reconnect() (MQTT %i)', (v) => {
+  it('on a connected client: DISCONNECT (so no Will), close, then dials at once, whatever reconnectPeriod says', () => {
+    for (const reconnectPeriod of [0, 5000]) {
+      const r = connected({ protocolVersion: v, reconnectPeriod });
+      r.client.reconnect();
+      const t = r.last();
+      expect(t.sent('disconnect')).toHaveLength(1);
+      expect(t.closeCalls).toBe(1);
+      t.end();
+      expect(r.transports).toHaveLength(2);
+      expect(r.log).toEqual(['close', 'reconnect']);
+      r.last().accept();
+      r.last().connack(false, 0);
+      expect(r.client.connected).toBe(true);
+    }
+  });
+
+  it('while waiting to reconnect: dials now', () => {
+    const r = connected({ protocolVersion: v, reconnectPeriod: 5000 });
+    r.last().end();
+    r.client.reconnect();
+    expect(r.transports).toHaveLength(2);
+    expect(r.log).toEqual(['close', 'offline', 'reconnect']);
+  });
+
+  it('during end(): end() finishes first, its callback runs, then the client dials', () => {
+    const r = connected({ protocolVersion: v });
+    const done: string[] = [];
+    r.client.end(() => done.push('end'));
+    r.client.reconnect();
+    expect(r.transports).toHaveLength(1);
+    r.last().end();
+    r.clock.settle();
+    expect(done).toEqual(['end']);
+    expect(r.transports).toHaveLength(2);
+    expect(r.log).toEqual(['close', 'end', 'reconnect']);
   });
 });

@@ -102,11 +102,11 @@ describe('incoming packet size (maxIncomingPacketSize; MQTT 5 Maximum Packet Siz
   it.each([4, 5])('MQTT %i: a packet of maxIncomingPacketSize is delivered, one byte more is refused with 0x95 and the client reconnects', (v) => {
     const r = connected({ protocolVersion: v, maxIncomingPacketSize: 300, reconnectPeriod: 100 });
     const ok = publishOf(v, 300);
-    expect(mqttPacket.generate(ok, { protocolVersion: v }).length).toBe(300);
+    expect(mqttPacket.generate(ok as mqttPacket.Packet, { protocolVersion: v }).length).toBe(300);
     r.last().send(ok);
     expect(r.messages).toHaveLength(1);
     const big = publishOf(v, 301);
-    expect(mqttPacket.generate(big, { protocolVersion: v }).length).toBe(301);
+    expect(mqttPacket.generate(big as mqttPacket.Packet, { protocolVersion: v }).length).toBe(301);
     r.last().send(big);
     expect(r.messages).toHaveLength(1);
     expect(r.errors.map((e) => e.code)).toEqual([0x95]);

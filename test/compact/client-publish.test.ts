@@ -94,6 +94,19 @@ describe.each([4, 5])('publish flows (MQTT %i)', (v) => {
     expect(rel.map(idOf)).toEqual([77]);
     if (v === 5) expect(rel[0].reasonCode).toBe(0x92);
   });
+  it('a repeated PUBREC, for a message already at PUBREL, gets the same PUBREL again (no 0x92)', () => {
+    const r = connected({ protocolVersion: v });
+    const rec = recorder();
+    r.client.publish('t', 'a', { qos: 2 }, rec.cb);
+    const id = idOf(r.last().sent('publish')[0]);
+    r.last().send({ cmd: 'pubrec', messageId: id });
+    r.last().send({ cmd: 'pubrec', messageId: id });
+    const rels = r.last().sent('pubrel') as Any[];
+    expect(rels.map((p) => [p.messageId, p.reasonCode ?? 0])).toEqual([[id, 0], [id, 0]]);
+    r.last().send({ cmd: 'pubcomp', messageId: id });
+    r.clock.settle();
+    expect(rec.calls).toEqual([[null, expect.objectContaining({ cmd: 'pubcomp' })]]);
+  });
 });
 
 describe.each([4, 5])('publish refusals: the call fails with a code and nothing is sent (MQTT %i)', (v) => {
@@ -180,6 +193,39 @@ describe('publish refusals from the server limits (MQTT 5)', () => {
     expect(rec.calls.map((c) => c[0])).toEqual([0x95, 0x95, null]);
     expect(r.last().sent('subscribe').map((p: Any) => p.subscriptions[0].topic)).toEqual(['x'.repeat(12)]);
     expect(r.last().sent('unsubscribe')).toHaveLength(0);
+  });
+
+  it('what was queued before the CONNACK meets its limits when sent: refused to its callback (0x95, 0x9b, 0x9a), the rest goes out', () => {
+    const r = rig({ protocolVersion: 5 });
+    const rec = recorder();
+    r.client.publish('t', 'x'.repeat(200), { qos: 1 }, rec.cb);
+    r.client.publish('t', 'two', { qos: 2 }, rec.cb);
+    r.client.publish('t', 'kept', { qos: 1, retain: true }, rec.cb);
+    r.client.subscribe('s'.repeat(120), rec.cb);
+    r.client.publish('t', 'ok', { qos: 1 }, rec.cb);
+    r.last().accept();
+    r.last().connack(false, 0, { maximumPacketSize: 100, maximumQoS: 1, retainAvailable: false, receiveMaximum: 1 });
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x95, 0x9b, 0x9a, 0x95]);
+    expect(payloads(r.last())).toEqual(['ok']);
+    expect(r.last().sent('subscribe')).toHaveLength(0);
+    expect(r.last().writes.every((w) => w.length <= 100)).toBe(true);
+    r.last().send({ cmd: 'puback', messageId: idOf(r.last().sent('publish')[0]) });
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x95, 0x9b, 0x9a, 0x95, null]);
+  });
+
+  it('a message queued under one CONNACK and refused by the next is dropped there, not resent forever', () => {
+    const r = connected({ protocolVersion: 5 }, { properties: { receiveMaximum: 1 } });
+    const rec = recorder();
+    r.client.publish('t', 'first', { qos: 1 }, rec.cb);
+    r.client.publish('t', 'x'.repeat(200), { qos: 1 }, rec.cb);
+    r.client.publish('t', 'last', { qos: 1 }, rec.cb);
+    expect(payloads(r.last())).toEqual(['first']);
+    const t = reconnect(r, true, { maximumPacketSize: 100 });
+    expect(payloads(t)).toEqual(['first', 'last']);
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x95]);
   });
 
   it('sends the PUBLISH properties', () => {

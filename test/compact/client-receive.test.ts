@@ -188,6 +188,15 @@ describe.each([4, 5])('subscribe and unsubscribe (MQTT %i)', (v) => {
     const s = t.sent('subscribe') as Any[];
     expect(s[0].subscriptions.map((x: Any) => x.topic)).toEqual(['b']);
   });
+  it('a filter unsubscribed before its SUBACK came is not resubscribed later', () => {
+    const r = connected({ protocolVersion: v });
+    r.client.subscribe('a', { qos: 1 });
+    r.client.unsubscribe('a');
+    const t = r.last();
+    t.send({ cmd: 'suback', messageId: idOf(t.sent('subscribe')[0]), granted: [1] });
+    t.send(v === 5 ? { cmd: 'unsuback', messageId: idOf(t.sent('unsubscribe')[0]), granted: [0] } : { cmd: 'unsuback', messageId: idOf(t.sent('unsubscribe')[0]) });
+    expect(reconnect(r, false).sent('subscribe')).toHaveLength(0);
+  });
 });
 
 describe('MQTT 5 subscribe options and properties', () => {
@@ -197,6 +206,25 @@ describe('MQTT 5 subscribe options and properties', () => {
     const s = r.last().sent('subscribe')[0] as Any;
     expect(s.subscriptions[0]).toMatchObject({ topic: 'a', qos: 1, nl: true, rap: true, rh: 2 });
     expect(s.properties).toMatchObject({ subscriptionIdentifier: 5, userProperties: { k: 'v' } });
+  });
+
+  it('resubscribes with the SUBSCRIBE properties each filter was subscribed with: one SUBSCRIBE per set', () => {
+    const r = connected({ protocolVersion: 5 });
+    r.client.subscribe(['a', 'b'], { qos: 1, properties: { subscriptionIdentifier: 7 } });
+    r.client.subscribe('c', { qos: 0 });
+    r.client.subscribe('d', { qos: 2, properties: { subscriptionIdentifier: 9 } });
+    const subs = r.last().sent('subscribe') as Any[];
+    r.last().send({ cmd: 'suback', messageId: subs[0].messageId, granted: [1, 1] });
+    r.last().send({ cmd: 'suback', messageId: subs[1].messageId, granted: [0] });
+    r.last().send({ cmd: 'suback', messageId: subs[2].messageId, granted: [2] });
+    r.client.publish('t', 'queued', { qos: 1 });
+    r.last().end();
+    r.clock.settle();
+    const t = reconnect(r, false);
+    const again = t.sent('subscribe') as Any[];
+    expect(again.map((x) => [x.subscriptions.map((f: Any) => `${f.topic}:${f.qos}`).join(','), x.properties?.subscriptionIdentifier])).toEqual([['a:1,b:1', 7], ['c:0', undefined], ['d:2', 9]]);
+    // before the message queued meanwhile
+    expect(t.received.map((p) => p.cmd)).toEqual(['connect', 'subscribe', 'subscribe', 'subscribe', 'publish']);
   });
 
   it('a SUBACK failure reason code is reported per filter and the filter is not resubscribed', () => {
