@@ -56,7 +56,11 @@ class SocketLink implements Transport {
   }
 
   close(): void {
-    if (this.s) this.s.end!();
+    // let go of it first: Espruino's socket.write() throws once end() was called, and the
+    // client may still write (a PUBLISH, a PUBACK) until 'close' has been reported
+    const s = this.s;
+    this.s = undefined;
+    if (s) s.end!();
   }
 }
 

@@ -195,6 +195,8 @@ class FakeStream {
     for (const fn of this.listeners[event] ?? []) fn.call(this, a);
   }
   write(s: string) {
+    // as Espruino's: once end() was called, until 'close' and after
+    if (this.ended) throw new Error('This socket is closed');
     this.written.push(s);
   }
   end() {
@@ -269,13 +271,16 @@ describe('Espruino transports', () => {
     expect(h.calls).toEqual(['close Unable to find host']);
   });
 
-  it('net: close() ends the socket, and its close event reports an orderly close', () => {
+  it('net: close() ends the socket, writes from then on are dropped (Espruino throws on them), and its close event reports an orderly close', () => {
     const h = recorder();
     const t = socketTransport('net', { host: 'b', port: 1 })();
     t.open(h);
     dials[0].opened();
     t.close();
     expect(dials[0].socket.ended).toBe(true);
+    // the client may still write until 'close' is reported (an ack, a queued PUBLISH)
+    expect(t.write(new Uint8Array([0x40, 0x02, 0x00, 0x01]))).toBe(true);
+    expect(dials[0].socket.written).toEqual([]);
     dials[0].socket.emit('close');
     expect(h.calls).toEqual(['open', 'close null']);
   });
