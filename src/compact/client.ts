@@ -20,7 +20,7 @@
 // names are internal, and the device builds shorten them (build.mjs internalNames).
 
 import {
-  CMD, decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8,
+  CMD, decode, encAck, encConnect, encDisconnect, encPingreq, encPublish, encSubscribe, encUnsubscribe, frameLength, utf8, utf8Kind,
 } from './codec';
 import type { InPacket, Props, Sub } from './codec';
 import {
@@ -222,9 +222,13 @@ function bytesOf(p: Payload | undefined): Uint8Array {
   return p === undefined ? new Uint8Array(0) : typeof p === 'string' ? utf8(p) : p;
 }
 
-/** A topic a PUBLISH (filter false) or SUBSCRIBE may carry: not empty; a name has no wildcards. */
+/**
+ * A topic a PUBLISH (filter false) or SUBSCRIBE may carry: not empty, well-formed UTF-8
+ * without U+0000 (an Espruino string can hold any bytes: 'temp/\xb0C' is not UTF-8, and a
+ * server closes the connection on it); a name has no wildcards.
+ */
 function badTopic(topic: unknown, filter: boolean): boolean {
-  return typeof topic !== 'string' || topic === '' || (!filter && /[+#]/.test(topic));
+  return typeof topic !== 'string' || topic === '' || (!filter && /[+#]/.test(topic)) || !utf8Kind(utf8(topic));
 }
 
 function now(c: Client): number {
@@ -548,11 +552,10 @@ function connack(c: Client, p: InPacket): void {
     if (props.assignedClientIdentifier !== undefined) o.clientId = props.assignedClientIdentifier;
   }
   if (!p.sessionPresent) {
-    // the server kept no QoS 2 state: ids awaiting PUBREL are free again
-    for (const id in c.qos2In) {
-      delete c.qos2In[id];
-      if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, +id));
-    }
+    // the server kept no QoS 2 state: ids awaiting PUBREL are free again. Not deleted in
+    // the loop: on Espruino 2v29 a for-in ends after a key deleted inside it
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) for (const id in c.qos2In) stash(c, receivedKey(c, +id));
+    c.qos2In = {};
     if (o.resubscribe !== false) {
       // one SUBSCRIBE per set of MQTT 5 properties (a Subscription Identifier, say), first
       // in the queue: messages queued offline may be for these subscriptions

@@ -30,7 +30,7 @@ const enum W {
 }
 
 /** Espruino's global, absent elsewhere. */
-declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
+declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string; asUTF8?(s: string): string };
 /** Not on Espruino, only used where E is absent (src/tsconfig.json's lib has neither). */
 declare const TextEncoder: new () => { encode(s: string): Uint8Array };
 declare const TextDecoder: new (label: string, o: { ignoreBOM: boolean }) => { decode(u: Uint8Array): string };
@@ -409,29 +409,45 @@ function rbin(): Uint8Array {
 }
 
 /**
- * A UTF-8 string (§1.5.4), which must be well formed: each sequence read leniently into a
- * code point c must have n = its shortest length's continuation bytes (an overlong form,
- * or a stray continuation byte taken as a lead, has not), each of them 10xxxxxx (a missing
- * one, past the end, is undefined, which is not), and c must not be a surrogate, over
- * U+10FFFF (as a lead byte F5..FF gives) or U+0000. On Espruino, whose String.fromCharCode
- * keeps 8 bits, the string is the bytes as they are, one character each (as src/codec
- * gives it there); elsewhere TextDecoder decodes them, a leading BOM kept [MQTT-1.5.4-3].
+ * Whether u is an MQTT UTF-8 string (§1.5.4): 0 when it is not well formed, 1 when it is
+ * ASCII, 2 when it has longer sequences. Each sequence read leniently into a code point c
+ * must have n = its shortest length's continuation bytes (an overlong form, or a stray
+ * continuation byte taken as a lead, has not), each of them 10xxxxxx (a missing one, past
+ * the end, is undefined, which is not), and c must not be a surrogate, over U+10FFFF (as a
+ * lead byte F5..FF gives) or U+0000. Espruino makes strings of any bytes, so what the
+ * client sends is checked with this too.
  */
-function rstr(): string {
-  const u = rbin();
+export function utf8Kind(u: Uint8Array): number {
+  let kind = 1;
   for (let i = 0; i < u.length; ) {
     let c = u[i++];
     // (booleans add as 0 / 1)
     let n: number = ((c > 0xbf) as any) + (c > 0xdf) + (c > 0xef);
     const k = n;
-    if (n) c &= 127 >> n; // 4 bits of an F0..FF lead, so that F8..FF make c too large
+    if (n) {
+      c &= 127 >> n; // 4 bits of an F0..FF lead, so that F8..FF make c too large
+      kind = 2;
+    }
     while (n--) {
-      bad(u[i] >> 6 != 2);
+      if (u[i] >> 6 != 2) return 0;
       c = (c << 6) | (u[i++] & 63);
     }
-    bad(!c || c >> 11 == 27 || c > 0x10ffff || k != ((c > 0x7f) as any) + (c > 0x7ff) + (c > 0xffff));
+    if (!c || c >> 11 == 27 || c > 0x10ffff || k != ((c > 0x7f) as any) + (c > 0x7ff) + (c > 0xffff)) return 0;
   }
-  return (typeof FIRMQTT_ESPRUINO !== 'undefined' && FIRMQTT_ESPRUINO) || ESP ? E.toString(u) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
+  return kind;
+}
+
+/**
+ * A UTF-8 string (§1.5.4), which must be well formed (utf8Kind). On Espruino the bytes
+ * become a string flagged UTF-8 (E.asUTF8, where the firmware has it) when they are not
+ * ASCII, so that 'café' received equals the literal 'café' and joins other strings as
+ * text; elsewhere TextDecoder decodes them, a leading BOM kept [MQTT-1.5.4-3].
+ */
+function rstr(): string {
+  const u = rbin();
+  const kind = utf8Kind(u);
+  bad(!kind);
+  return (typeof FIRMQTT_ESPRUINO !== 'undefined' && FIRMQTT_ESPRUINO) || ESP ? (kind > 1 && E.asUTF8 ? E.asUTF8(E.toString(u)) : E.toString(u)) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
 }
 
 /** A packet identifier, not 0 [MQTT-2.2.1-3]. */
@@ -508,5 +524,8 @@ export function decode(v: number, b: Uint8Array): InPacket {
     if (t == 9 || (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v == 5 && t == 11)) p.granted = [].slice.call(D, Q, (Q = END));
   }
   bad(Q < END); // the packet is consumed exactly
+  // the reader lets go of the packet: kept, it would hold a large one's memory until the
+  // next packet (every way in sets D before reading)
+  D = null!;
   return p;
 }

@@ -114,6 +114,9 @@ describe.each([4, 5])('publish refusals: the call fails with a code and nothing 
     ['an empty topic', (c, cb) => c.publish('', 'x', cb), 0x90],
     ['a + wildcard in the topic', (c, cb) => c.publish('a/+/b', 'x', cb), 0x90],
     ['a # wildcard in the topic', (c, cb) => c.publish('a/#', 'x', cb), 0x90],
+    // [MQTT-1.5.4-2]; on Espruino, where strings may hold any bytes, also what is not UTF-8
+    ['U+0000 in the topic', (c, cb) => c.publish('a\u0000b', 'x', cb), 0x90],
+    ['U+0000 in a subscription', (c, cb) => c.subscribe('a\u0000b', cb), 0x8f],
     ['QoS 3', (c, cb) => c.publish('t', 'x', { qos: 3 }, cb), 0x9b],
   ];
   for (const [what, call, code] of cases) {

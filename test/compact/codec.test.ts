@@ -25,6 +25,7 @@ import {
   encUnsubscribe,
   frameLength,
   utf8,
+  utf8Kind,
   type InPacket,
   type Props,
   type Sub,
@@ -381,6 +382,9 @@ describe('UTF-8 strings', () => {
       }
       if (want === undefined ? got !== 0x81 : got !== want) fails.push(`${hex(t)}: ${String(got)}, expected ${want === undefined ? '0x81' : JSON.stringify(want)}`);
       else if (want !== undefined) good++;
+      // the check the client makes of its own topics: 0 refused, 1 ASCII, 2 longer sequences
+      const kind = want === undefined ? 0 : t.every((x) => x < 0x80) ? 1 : 2;
+      if (utf8Kind(t) !== kind) fails.push(`${hex(t)}: utf8Kind ${utf8Kind(t)}, expected ${kind}`);
     }
     expectNone(fails, 20000);
     expect(good).toBeGreaterThan(200);
