@@ -563,7 +563,9 @@ function connack(c: Client, p: InPacket): void {
       for (const t in c.subsKept) kept.push(c.subsKept[t]);
       for (let at = 0; kept.length > 0; at++) {
         const props = kept[0].kProps;
-        const filters = kept.filter((f) => f.kProps === props);
+        let filters = kept;
+        // (the lite build has no properties: one SUBSCRIBE)
+        if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) filters = kept.filter((f) => f.kProps === props);
         kept = kept.filter((f) => f.kProps !== props);
         const id = nextId(c);
         c.outbox.splice(at, 0, { eId: id, eBytes: encSubscribe(c.ver, id, filters, props), eCb: undefined, eQos: 0, eSent: false, eKey: '', eSubs: filters });
@@ -742,9 +744,12 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.subsKept = {};
   c.lastId = 0;
   c.rcvMax = 65535;
-  c.maxPacket = UNLIMITED;
-  c.maxQos = 2;
-  c.retainOk = true;
+  if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
+    // read by refusal() only, which the lite build (MQTT 3.1.1: no such limits) has not
+    c.maxPacket = UNLIMITED;
+    c.maxQos = 2;
+    c.retainOk = true;
+  }
   c.inMax = (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && v === 5 && o.properties && o.properties.maximumPacketSize) || (o.maxIncomingPacketSize ?? 8192);
   c.keepaliveMs = 0;
   c.lastSent = 0;
