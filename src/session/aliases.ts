@@ -46,12 +46,20 @@ export class OutboundAliases {
     return alias >= 1 && alias <= this.serverMax;
   }
 
-  assign(topic: string): AliasChoice {
+  /**
+   * The alias for a message to `topic`: a known one, a new one, or none. A new one counts
+   * as known only after commit(), once its message is certain to be sent: the server
+   * learns an alias from the first message that carries it [MQTT-3.3.2-12].
+   */
+  choose(topic: string): AliasChoice {
     const known = this.byTopic[topic];
     if (known !== undefined) return { alias: known, known: true };
     if (this.next > this.autoMax) return NONE;
-    const alias = this.next++;
-    this.byTopic[topic] = alias;
-    return { alias: alias, known: false };
+    return { alias: this.next, known: false };
+  }
+
+  /** Records the new alias choose() gave for `topic`, its message now being sent. */
+  commit(topic: string): void {
+    this.byTopic[topic] = this.next++;
   }
 }

@@ -270,7 +270,7 @@ export class Session {
     };
     this.checkServerLimits(qos, retain, opts.properties);
     if (qos === 0 && this.state === CONNECTED && this.unsent === 0) {
-      const bytes = this.aliases.active ? this.aliased(packet) : encode(packet, this.v);
+      const bytes = (this.aliases.active && this.aliased(packet)) || encode(packet, this.v);
       if (bytes.length > this.serverMaxPacket) throw tooLarge(bytes.length, this.serverMaxPacket);
       this.emitBytes(bytes, now);
       if (done !== undefined) this.emit({ kind: EV_DONE, done: done, error: null, packet: undefined });
@@ -300,7 +300,8 @@ export class Session {
     this.unsent++;
     if (this.state === CONNECTED) {
       if (this.aliases.active && ob.seq(slot) === this.cursor && (qos === 0 || this.inflight < this.window)) {
-        this.writeRecord(slot, now, this.aliased(packet));
+        // the held bytes (checked against the limit above) when the aliased form would not fit
+        this.writeRecord(slot, now, this.aliased(packet) || undefined);
         this.cursor = ob.seq(slot) + 1;
       }
       this.flush(now);
@@ -736,15 +737,24 @@ export class Session {
     return this.outbox.holdsId(id);
   }
 
-  private aliased(packet: PublishPacket): Uint8Array {
-    const alias = this.aliases.assign(packet.topic);
-    if (alias.alias === 0) return encode(packet, this.v);
+  /**
+   * The PUBLISH with an outgoing topic alias, to be sent now; null when there is no alias
+   * to give, or when the aliased form (topic and alias: 3 bytes more) would pass the
+   * server's Maximum Packet Size [MQTT-3.2.2-15]. A new alias is recorded only when its
+   * bytes are returned, so a refused message never makes the server "know" it.
+   */
+  private aliased(packet: PublishPacket): Uint8Array | null {
+    const alias = this.aliases.choose(packet.topic);
+    if (alias.alias === 0) return null;
     const props: Properties = Object.assign({}, packet.properties);
     props.topicAlias = alias.alias;
-    return encode({
+    const bytes = encode({
       type: PUBLISH, topic: alias.known ? '' : packet.topic, payload: packet.payload, qos: packet.qos,
       retain: packet.retain, dup: false, messageId: packet.messageId, properties: props,
     }, this.v);
+    if (bytes.length > this.serverMaxPacket) return null;
+    if (!alias.known) this.aliases.commit(packet.topic);
+    return bytes;
   }
 
   private emitAck(type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP, id: number, reasonCode: number, now: number): void {

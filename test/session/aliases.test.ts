@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, errorCodes, messages } from './harness';
 import { DISCONNECT, PUBLISH } from '../../src/codec/packets';
+import { encodedLength } from '../../src/codec/index';
 import type { PublishPacket } from '../../src/codec/packets';
 
 function pub(topic: string, alias: number | undefined, payload: string): PublishPacket {
@@ -81,5 +82,31 @@ describe('topic aliases to the server (autoAssignTopicAlias)', () => {
     const [p] = h.sent() as PublishPacket[];
     expect(p).toMatchObject({ topic: 't', dup: true, messageId: 1 });
     expect(p.properties).toBeUndefined();
+  });
+  it('a message refused for its size does not make its alias known: the next one to the topic carries the topic', () => {
+    const h = new Harness({ protocolVersion: 5, autoAssignTopicAlias: true });
+    h.connect(false, { topicAliasMaximum: 5, maximumPacketSize: 100 });
+    expect(() => h.session.publish('sensors/a', new Uint8Array(200), {}, h.now)).toThrow();
+    expect(h.sent()).toEqual([]);
+    h.session.publish('sensors/a', 'small', {}, h.now);
+    const p = h.sent()[0] as PublishPacket;
+    expect([p.topic, p.properties && p.properties.topicAlias]).toEqual(['sensors/a', 1]);
+  });
+
+  it('never passes the server Maximum Packet Size with the alias added: such a message goes out with its topic only [MQTT-3.2.2-15]', () => {
+    for (const qos of [0, 1] as const) {
+      const h = new Harness({ protocolVersion: 5, autoAssignTopicAlias: true });
+      const max = 100;
+      h.connect(false, { topicAliasMaximum: 5, maximumPacketSize: max });
+      // the largest payload whose plain PUBLISH fits: with the alias property it would not
+      let size = 0;
+      while (encodedLength({ type: PUBLISH, topic: 'sensors/a', payload: new Uint8Array(size + 1), qos, retain: false, dup: false, messageId: qos ? 1 : undefined }, 5) <= max) size++;
+      h.session.publish('sensors/a', new Uint8Array(size), { qos }, h.now);
+      expect(h.sentBytes().length).toBe(max);
+      // not made known by it: the next message introduces the alias with the topic
+      h.session.publish('sensors/a', 'small', {}, h.now);
+      const p = h.sent()[0] as PublishPacket;
+      expect([p.topic, p.properties && p.properties.topicAlias]).toEqual(['sensors/a', 1]);
+    }
   });
 });
