@@ -606,10 +606,11 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.closeConnection(conn);
   }
 
-  /** A graceful end() waits until nothing is in flight or queued, then disconnects. */
+  /** A graceful end() waits until nothing is in flight or queued, no SUBACK or UNSUBACK awaited either (as MQTT.js), then disconnects. */
   private startIdleEnd(): boolean {
     const o = this.endWhenIdle;
-    if (o === null || this.session.inflightCount + this.session.queuedCount > 0) return false;
+    const s = this.session;
+    if (o === null || s.inflightCount + s.queuedCount + s.requestCount > 0) return false;
     this.endWhenIdle = null;
     this.session.disconnect(o.reasonCode === undefined ? 0 : o.reasonCode, o.properties, this.now());
     return true;

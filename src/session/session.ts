@@ -148,6 +148,11 @@ export class Session {
     return this.unsent;
   }
 
+  /** SUBSCRIBE and UNSUBSCRIBE requests not yet acknowledged (sent or not). */
+  get requestCount(): number {
+    return this.ops.length;
+  }
+
   // ---- driver inputs -------------------------------------------------------------
 
   /**
@@ -637,10 +642,13 @@ export class Session {
     }
   }
 
-  /** One SUBSCRIBE per distinct set of properties, in the order first subscribed. */
+  /**
+   * One SUBSCRIBE per distinct set of properties, in the order first subscribed. The
+   * filters stay remembered meanwhile (their SUBACK remembers them again, in place of
+   * themselves): a request the client drops, as end() does, must not forget them.
+   */
   private resubscribe(now: number): void {
     const r = this.remembered;
-    this.remembered = [];
     const done: boolean[] = [];
     for (let i = 0; i < r.length; i++) {
       if (done[i]) continue;

@@ -26,6 +26,22 @@ describe('end()', () => {
     expect(r.transports).toHaveLength(1);
   });
 
+  it('waits for the SUBACK and UNSUBACK awaited too, as MQTT.js does', () => {
+    const r = connected();
+    const t = r.last();
+    const results: string[] = [];
+    r.client.subscribe('a/b', (err) => results.push(err ? 'subscribe failed' : 'subscribed'));
+    r.client.unsubscribe('c/d', (err) => results.push(err ? 'unsubscribe failed' : 'unsubscribed'));
+    r.client.end(() => results.push('ended'));
+    t.send({ cmd: 'suback', messageId: idOf(t.sent('subscribe')[0]), granted: [0] });
+    expect(t.sent('disconnect')).toHaveLength(0);
+    t.send({ cmd: 'unsuback', messageId: idOf(t.sent('unsubscribe')[0]) });
+    expect(t.sent('disconnect')).toHaveLength(1);
+    t.end();
+    r.clock.settle();
+    expect(results).toEqual(['subscribed', 'unsubscribed', 'ended']);
+  });
+
   it('with force closes at once, without DISCONNECT', () => {
     const r = connected();
     const t = r.last();
@@ -147,6 +163,27 @@ describe('end()', () => {
 });
 
 describe('reconnect()', () => {
+  it('restores the subscriptions after end() came while their restoring SUBSCRIBE awaited its SUBACK', () => {
+    const r = connected({ jitter: 0 });
+    const t1 = r.last();
+    r.client.subscribe('cmd/#', { qos: 1 });
+    t1.send({ cmd: 'suback', messageId: idOf(t1.sent('subscribe')[0]), granted: [1] });
+    t1.end(); // link lost
+    r.clock.advance(1000);
+    const t2 = r.last();
+    t2.accept();
+    t2.connack(false); // no session: the client restores cmd/#
+    expect(t2.sent('subscribe')).toHaveLength(1);
+    r.client.end(true); // before the SUBACK
+    t2.end();
+    r.clock.settle();
+    r.client.reconnect();
+    const t3 = r.last();
+    t3.accept();
+    t3.connack(false);
+    expect(t3.sent('subscribe').map((p) => (p as unknown as { subscriptions: { topic: string }[] }).subscriptions[0].topic)).toEqual(['cmd/#']);
+  });
+
   it('brings an ended client back and resends what was left unacknowledged', () => {
     const r = connected({ jitter: 0 });
     r.client.publish('t', 'kept', { qos: 1 });
