@@ -91,6 +91,12 @@ export class Session {
   private ops: PendingOp[];
   private remembered: Remembered[];
   private lastId: number;
+  /**
+   * Store keys (sequence numbers) of the messages restore() took back, by their outbox
+   * sequence number: they keep the keys they were stored under, since moving a record to
+   * a new key (write the copy, delete the original) leaves both after a power cut there.
+   */
+  private storedSeq: { [seq: number]: number };
   private inbound: Inbound;
   private aliases: OutboundAliases;
   private persist: Persistence;
@@ -122,6 +128,7 @@ export class Session {
     this.ops = [];
     this.remembered = [];
     this.lastId = 0;
+    this.storedSeq = {};
     const props = o.properties;
     this.inbound = new Inbound(props !== undefined && props.topicAliasMaximum !== undefined ? props.topicAliasMaximum : 0,
       props !== undefined && props.receiveMaximum !== undefined ? props.receiveMaximum : 65535);
@@ -491,7 +498,7 @@ export class Session {
       return;
     }
     ob.toPubcompWait(i);
-    this.persist.saveReleased(ob.seq(i), p.messageId);
+    this.persist.saveReleased(this.storeSeq(i), p.messageId);
     this.emitAck(PUBREL, p.messageId, 0, now);
   }
 
@@ -703,7 +710,7 @@ export class Session {
     }
     if (ob.id(i) === 0) {
       ob.setId(i, this.allocateId());
-      this.persist.saveMessage(ob.seq(i), ob.state(i) | ID_ASSIGNED, ob.packet(i));
+      this.persist.saveMessage(this.storeSeq(i), ob.state(i) | ID_ASSIGNED, ob.packet(i));
       if (bytes !== undefined) writePublishId(bytes, 0, ob.id(i));
     }
     this.emitBytes(bytes === undefined ? ob.packet(i) : bytes, now);
@@ -713,7 +720,10 @@ export class Session {
   private finish(i: number, ack: AckPacket | undefined, err: Error | null, now: number): void {
     const ob = this.outbox;
     const done = ob.done(i);
-    if (ob.qos(i) > 0) this.persist.dropMessage(ob.seq(i));
+    if (ob.qos(i) > 0) {
+      this.persist.dropMessage(this.storeSeq(i));
+      delete this.storedSeq[ob.seq(i)];
+    }
     if (ob.isSent(i)) this.inflight--;
     else this.unsent--;
     ob.remove(i);
@@ -794,7 +804,17 @@ export class Session {
     this.emit({ kind: EV_CLOSE, error: e });
   }
 
-  /** Loads what a previous run left unfinished in the store. */
+  /** The key outbox record i is stored under: its sequence number, or the one it had before a restart. */
+  private storeSeq(i: number): number {
+    const seq = this.outbox.seq(i);
+    const stored = this.storedSeq[seq];
+    return stored === undefined ? seq : stored;
+  }
+
+  /**
+   * Loads what a previous run left unfinished in the store. Nothing is written: each
+   * record keeps its key (storedSeq), and new messages are numbered after the last one.
+   */
   private restore(): void {
     const stored = this.persist.loadMessages();
     if (stored.length > 0) this.outbox.seqBase = stored[stored.length - 1].seq + 1;
@@ -804,7 +824,6 @@ export class Session {
       let slot: number;
       if (m.packet === undefined) {
         slot = ob.addBare(m.id, undefined);
-        this.persist.saveReleased(ob.seq(slot), m.id);
       } else {
         const assigned = (m.state & ID_ASSIGNED) !== 0;
         ob.alloc(m.packet.length);
@@ -813,10 +832,9 @@ export class Session {
         if (assigned) ob.allocBlock[ob.allocOffset] |= 0x08;
         slot = ob.add((m.packet[0] >> 1) & 3, m.state & ~ID_ASSIGNED, m.packet.length, undefined);
         if (assigned) ob.setId(slot, readPublishId(m.packet));
-        this.persist.saveMessage(ob.seq(slot), m.state, ob.packet(slot));
       }
+      this.storedSeq[ob.seq(slot)] = m.seq;
       if (ob.id(slot) > this.lastId) this.lastId = ob.id(slot);
-      this.persist.dropMessage(m.seq);
       this.unsent++;
     }
     this.cursor = ob.seq(ob.head);

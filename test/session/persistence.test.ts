@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Harness, messages } from './harness';
 import { MemoryStore } from '../../src/store/store';
 import type { Store } from '../../src/store/store';
-import { PUBCOMP, PUBLISH, PUBREC, PUBREL } from '../../src/codec/packets';
+import { PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL } from '../../src/codec/packets';
 import type { Packet, PublishPacket } from '../../src/codec/packets';
 
 function summary(packets: Packet[]): string[] {
@@ -97,5 +97,49 @@ describe('a store keeps unfinished messages across a restart', () => {
     expect(h.sent()).toEqual([]);
     h.session.publish('t', 'q0 needs no store', { qos: 0 }, h.now);
     expect(h.sent()).toHaveLength(1);
+  });
+  it('restarting writes nothing: a power cut during a restart can neither duplicate nor lose a message', () => {
+    const store = new MemoryStore();
+    const a = new Harness({ store: store, clientId: 'c', clean: false });
+    a.connect();
+    a.session.publish('t', 'sent', { qos: 1 }, a.now);
+    a.sent();
+    a.drop();
+    a.session.publish('t', 'one', { qos: 2 }, a.now);
+    a.session.publish('t', 'two', { qos: 2 }, a.now);
+    const before = store.keys('');
+    // a store on which any write or delete is a power cut
+    const cut = (): never => { throw new Error('power cut'); };
+    const readOnly: Store = { get: (k) => store.get(k), set: cut, delete: cut, keys: (p) => store.keys(p) };
+    const b = new Harness({ store: readOnly, clientId: 'c', clean: false });
+    expect(b.session.queuedCount).toBe(3);
+    expect(store.keys('')).toEqual(before);
+    // the next process, on the real store, sends each message once, in order; new ones go after them
+    const c = new Harness({ store: store, clientId: 'c', clean: false });
+    c.session.publish('t', 'three', { qos: 1 }, c.now);
+    c.connect(true);
+    expect(summary(c.sent())).toEqual(['PUBLISH 1 sent dup', 'PUBLISH 2 one', 'PUBLISH 3 two', 'PUBLISH 4 three']);
+    const d = new Harness({ store: store, clientId: 'c', clean: false });
+    d.connect(true);
+    expect(summary(d.sent())).toEqual(['PUBLISH 1 sent dup', 'PUBLISH 2 one dup', 'PUBLISH 3 two dup', 'PUBLISH 4 three dup']);
+  });
+
+  it('a message taken back from the store is dropped from it under its old key once acknowledged, its PUBREC state kept there too', () => {
+    const store = new MemoryStore();
+    const a = new Harness({ store: store, clientId: 'c', clean: false });
+    a.session.publish('t', 'one', { qos: 1 }, a.now);
+    a.session.publish('t', 'two', { qos: 2 }, a.now);
+    const b = new Harness({ store: store, clientId: 'c', clean: false });
+    b.connect(true);
+    const [p1, p2] = b.sent() as PublishPacket[];
+    b.serverSends({ type: PUBREC, messageId: p2.messageId as number });
+    expect(store.keys('').length).toBe(2);
+    b.serverSends({ type: PUBACK, messageId: p1.messageId as number });
+    expect(store.keys('').length).toBe(1);
+    const c = new Harness({ store: store, clientId: 'c', clean: false });
+    c.connect(true);
+    expect(summary(c.sent())).toEqual([`PUBREL ${p2.messageId}`]);
+    c.serverSends({ type: PUBCOMP, messageId: p2.messageId as number });
+    expect(store.keys('')).toEqual([]);
   });
 });
