@@ -726,6 +726,8 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   // the lite build drops the branch; a variable holding it would stay. Properties are
   // passed on unguarded: the codec writes them for MQTT 5 only.
   if (v !== 4 && (v !== 5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + v + ' unsupported');
+  // [MQTT-3.1.2-22]: before MQTT 5, no password without a user name (a server closes on it)
+  if (v < 5 && o.password !== undefined && o.username === undefined) throw mqttError(PROTOCOL_ERROR, 'password without username');
   if (o.clientId === undefined) o.clientId = 'fq' + Math.random().toString(16).slice(2, 10);
   c.connected = false;
   c.disconnecting = false;

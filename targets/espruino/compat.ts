@@ -84,13 +84,26 @@ export class MQTT {
       keepalive: o.keep_alive ?? o.keepalive,
       clean: o.clean_session ?? o.clean,
       protocolVersion: o.protocol_level || o.protocolVersion,
-      // the module never reconnects by itself: sketches call connect() on 'disconnected'
+      // the module never reconnects by itself: sketches call connect() on 'disconnected',
+      // and subscribe on 'connected' (resubscribing too would bring retained messages twice)
       reconnectPeriod: o.reconnectPeriod || 0,
+      resubscribe: o.resubscribe ?? false,
+      // the module's CONNECT_TIMEOUT
+      connectTimeout: o.connectTimeout ?? 10000,
     });
-    const c = (m.client = new CompactClient({
-      transport: socket ? serialTransport(socket) : transportFor(co),
-      clock: new EspruinoClock(),
-    }, co));
+    let c: CompactClient;
+    try {
+      c = m.client = new CompactClient({
+        transport: socket ? serialTransport(socket) : transportFor(co),
+        clock: new EspruinoClock(),
+      }, co);
+    } catch (e) {
+      // options the client cannot send (protocol_level 3, a password without a user name
+      // on 3.1.1): reported as the module reports a socket it cannot open, not thrown
+      m.emit('error', (e as Error).message);
+      m.emit('disconnected');
+      return;
+    }
     c.on('connect', () => {
       m.connected = true;
       m.emit('connected');
@@ -120,7 +133,9 @@ export class MQTT {
     const qos = o.qos;
     // a string goes out one char a byte (the client's strings on Espruino: E.toUint8Array)
     c.publish(topic, message instanceof Uint8Array ? message : String(message), o, (error: Error | null, ack?: { messageId: number }) => {
-      if (!error && qos) m.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
+      // a refused publish (a topic that is not UTF-8, a full queue) says so, as a string
+      if (error) m.emit('error', error.message);
+      else if (qos) m.emit(qos === 1 ? 'puback' : 'pubcomp', (ack as { messageId: number }).messageId);
     });
   }
 
@@ -134,9 +149,11 @@ export class MQTT {
       t = {};
       for (const k in topics) t[k] = { qos: topics[k] };
     }
-    // subscribed_fail when the call failed or the server refused a filter (granted 0x80)
+    // one event per filter, as the module sends a SUBSCRIBE per filter: subscribed_fail
+    // for one the server refused (granted 0x80), one subscribed_fail when the call failed
     c.subscribe(t, qosOptions(opts), (error: Error | null, granted?: { qos: number }[]) => {
-      m.emit(error || (granted as { qos: number }[]).some((g) => g.qos >= 0x80) ? 'subscribed_fail' : 'subscribed');
+      if (error) m.emit('subscribed_fail');
+      else for (const g of granted as { qos: number }[]) m.emit(g.qos >= 0x80 ? 'subscribed_fail' : 'subscribed');
     });
   }
 

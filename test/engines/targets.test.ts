@@ -398,7 +398,8 @@ describe('Espruino create() (the MQTT module shape)', () => {
     expect(m.connected).toBe(true);
     expect(events.splice(0)).toEqual([['connected'], ['connect']]);
 
-    // {filter: qos}; a refused filter (0x80) fails the call
+    // {filter: qos}; an event per filter, as the module sends a SUBSCRIBE per filter:
+    // subscribed_fail for the one refused (0x80)
     m.subscribe({ a: 1, b: 0 });
     const [sub] = sent() as mqttPacket.ISubscribePacket[];
     expect(sub.subscriptions.map((x) => [x.topic, x.qos])).toEqual([['a', 1], ['b', 0]]);
@@ -408,7 +409,7 @@ describe('Espruino create() (the MQTT module shape)', () => {
     const [sub2] = sent() as mqttPacket.ISubscribePacket[];
     expect(sub2.subscriptions.map((x) => [x.topic, x.qos])).toEqual([['x', 2]]);
     reply({ cmd: 'suback', messageId: sub2.messageId, granted: [2] });
-    expect(events.splice(0)).toEqual([['subscribed_fail'], ['subscribed']]);
+    expect(events.splice(0)).toEqual([['subscribed'], ['subscribed_fail'], ['subscribed']]);
 
     // anything but bytes goes out as a string; QoS as a number or {qos, retain}
     m.publish('t', 42, 1);
@@ -453,5 +454,46 @@ describe('Espruino create() (the MQTT module shape)', () => {
     m.connect();
     vi.advanceTimersByTime(0);
     expect(sent().map((x) => x.cmd)).toEqual(['connect']);
+  });
+
+  it('subscriptions are the sketch\'s to make on connected: a reconnect does not resubscribe by itself (no retained message twice)', () => {
+    const { m, sent, reply } = compat({});
+    reply({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    sent(); // the CONNECT
+    m.subscribe('in/ret');
+    const [sub] = sent() as mqttPacket.ISubscribePacket[];
+    reply({ cmd: 'suback', messageId: sub.messageId, granted: [0] });
+    // connect() again (what sketches do on 'disconnected'): the same client, a new connection
+    m.connect();
+    vi.advanceTimersByTime(1);
+    expect(sent().map((x) => x.cmd)).toEqual(['disconnect', 'connect']);
+    reply({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    expect(sent()).toEqual([]);
+  });
+
+  it('gives up on a CONNACK after 10 s, as the module does', () => {
+    const { events, socket } = compat({});
+    vi.advanceTimersByTime(9999);
+    expect(events).toEqual([]);
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(1); // the transport reports its close from the event loop
+    expect(events.splice(0)).toEqual([['error', 'connect timeout'], ['disconnected'], ['close']]);
+    expect(socket.listeners.data).toBeUndefined();
+  });
+
+  it('options the client cannot send and refused publishes are reported as error events, never thrown', () => {
+    for (const options of [{ protocol_level: 3 }, { password: 'pw' }]) {
+      const m = create('broker', options);
+      const events: unknown[][] = [];
+      for (const e of ['error', 'disconnected']) (m as unknown as { on(e: string, f: (a?: unknown) => void): void }).on(e, (a?: unknown) => events.push(a === undefined ? [e] : [e, a]));
+      expect(() => m.connect(new FakeStream())).not.toThrow();
+      expect(events).toEqual([['error', options.password ? 'password without username' : 'protocolVersion 3 unsupported'], ['disconnected']]);
+    }
+    const { m, events, reply } = compat({});
+    reply({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    events.splice(0);
+    m.publish('temp/' + String.fromCharCode(0) + 'C', 'x');
+    vi.advanceTimersByTime(0);
+    expect(events).toEqual([['error', 'bad topic']]);
   });
 });
