@@ -179,6 +179,14 @@ describe('the options object', () => {
   it('refuses protocol versions other than 4 and 5', () => {
     expect(() => new CompactClient({ transport: () => new FakeTransport(4), clock: new FakeClock() }, { protocolVersion: 3 })).toThrow();
   });
+
+  it('refuses a password without a user name on MQTT 3.1.1 [MQTT-3.1.2-22]; MQTT 5 sends it', () => {
+    expect(() => rig({ password: 'pw' })).toThrow(/password without username/);
+    const r = rig({ protocolVersion: 5, password: 'pw' });
+    r.last().accept();
+    const c = r.last().sent('connect')[0] as Any;
+    expect([c.username, String(c.password)]).toEqual([undefined, 'pw']);
+  });
 });
 
 describe.each([4, 5])('keep-alive (MQTT %i)', (v) => {
