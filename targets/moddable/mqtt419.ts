@@ -12,8 +12,12 @@
 //   mqtt.write(ArrayBuffer.fromString('21.5'), { topic: 'temp', QoS: 1 });
 //
 // Differences from Moddable's implementation: a message is read whole (onReadable comes
-// once per message with more: false); write() queues (and returns a budget) rather than
-// throwing "overflow"; packet ids are the session's own (onControl reports them).
+// once per message with more: false); write() queues rather than throwing "overflow": it
+// returns what is left of a budget of 4096 bytes per turn, and onWritable comes again
+// (from a timer) after each turn of writes, with the budget renewed; packet ids are the
+// session's own (onControl reports them; an `id` given to write() is not used); the
+// session sends PINGREQ itself (write() of PINGREQ does nothing) and PINGRESP, PUBREC and
+// PUBREL stay inside it.
 // Options beyond ECMA-419: reconnectPeriod (ms, default 0: the connection is not
 // re-established and onError ends the object), store, and any firmqtt client option.
 import { MqttClient } from '../../src/client/client';
@@ -67,7 +71,7 @@ export interface WriteOptions {
   items?: { topic: string; QoS?: number }[];
 }
 
-/** The budget write() reports: bytes the application may write before onWritable. */
+/** The budget of a turn: bytes the application may write before the next onWritable. */
 const WRITABLE = 4096;
 
 function bytesOf(v: string | ArrayBuffer | Uint8Array | null | undefined): Uint8Array | string {
@@ -101,6 +105,12 @@ export class MQTTClient {
   /** a PUBLISH being written in fragments */
   private fragment: { topic: string; QoS: number; retain: boolean; buf: Uint8Array; filled: number } | null;
   private closed: boolean;
+  /** what is left of this turn's write budget (WRITABLE) */
+  private budget: number;
+  /** renews the budget and calls onWritable after a turn of writes */
+  private turns: TimerClock;
+  /** inside onReadable: a read() there lets announce() go on rather than scheduling it */
+  private announcing: boolean;
 
   constructor(options: MQTT419Options) {
     this.o = options;
@@ -108,6 +118,9 @@ export class MQTTClient {
     this.readPos = 0;
     this.fragment = null;
     this.closed = false;
+    this.budget = WRITABLE;
+    this.turns = new TimerClock();
+    this.announcing = false;
     const w = options.will;
     const co: ModdableClientOptions = Object.assign({}, options.firmqtt, {
       address: options.address !== undefined ? options.address : options.host,
@@ -115,7 +128,8 @@ export class MQTTClient {
       clientId: options.id === undefined ? '' : options.id,
       username: options.user,
       password: options.password === undefined ? undefined : bytesOf(options.password),
-      keepalive: Math.round((options.keepAlive === undefined ? 0 : options.keepAlive) / 1000),
+      // rounded up: a keepAlive under 500 ms must not turn keep-alive off
+      keepalive: Math.ceil((options.keepAlive === undefined ? 0 : options.keepAlive) / 1000),
       clean: options.clean !== false,
       will: w === undefined ? undefined : { topic: w.topic, payload: bytesOf(w.message), qos: (w.QoS === undefined ? 0 : w.QoS) as QoS, retain: !!w.retain },
       reconnectPeriod: options.reconnectPeriod === undefined ? 0 : options.reconnectPeriod,
@@ -126,8 +140,7 @@ export class MQTTClient {
     this.client = client;
     client.on('connect', (connack) => {
       this.control(MQTTClient.CONNACK, { returnCode: connack.reasonCode, sessionPresent: connack.sessionPresent });
-      const onWritable = this.o.onWritable;
-      if (onWritable !== undefined && !this.closed) onWritable.call(this, WRITABLE);
+      this.writable();
     });
     client.on('message', (_topic, _payload, packet) => {
       this.inbox.push(packet);
@@ -146,14 +159,31 @@ export class MQTTClient {
   private fail(e: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    this.turns.clearTimer();
     this.client.end(true);
     const onError = this.o.onError;
     if (onError !== undefined) onError.call(this, e);
   }
 
+  /** onControl(opcode, message), the message with its `operation` (ECMA-419 §25). */
   private control(opcode: number, message: any): void {
     const onControl = this.o.onControl;
+    message.operation = opcode;
     if (onControl !== undefined && !this.closed) onControl.call(this, opcode, message);
+  }
+
+  /** A new turn: the budget renewed, onWritable told. */
+  private writable(): void {
+    this.budget = WRITABLE;
+    const onWritable = this.o.onWritable;
+    if (onWritable !== undefined && !this.closed) onWritable.call(this, WRITABLE);
+  }
+
+  /** Takes n bytes of this turn's budget and asks for the next turn; returns what is left. */
+  private spend(n: number): number {
+    this.budget = this.budget > n ? this.budget - n : 0;
+    this.turns.setTimer(0, () => this.writable());
+    return this.budget;
   }
 
   /** Offers the message at the head of the inbox to onReadable. */
@@ -166,26 +196,44 @@ export class MQTTClient {
         continue;
       }
       const n = p.payload.length;
-      onReadable.call(this, n - this.readPos, {
-        topic: p.topic, QoS: p.qos, byteLength: n, more: false, retain: p.retain, duplicate: p.dup,
-      });
+      this.announcing = true;
+      try {
+        onReadable.call(this, n - this.readPos, {
+          topic: p.topic, QoS: p.qos, byteLength: n, more: false, retain: p.retain, duplicate: p.dup,
+        });
+      } finally {
+        this.announcing = false;
+      }
       // not read (or not whole): wait for read() to finish it
       if (this.inbox.length > 0 && this.inbox[0] === p) return;
     }
   }
 
-  /** Reads up to `count` bytes of the current message's payload (an ArrayBuffer); undefined when none. */
-  read(count?: number): ArrayBuffer | undefined {
+  /**
+   * Reads the current message's payload: up to `count` bytes as an ArrayBuffer, or, given
+   * a buffer (an ArrayBuffer or a view), as many bytes as fit into it, returning how many
+   * (the IO class pattern). undefined when no message is waiting.
+   */
+  read(count?: number | ArrayBuffer | ArrayBufferView): ArrayBuffer | number | undefined {
     if (this.inbox.length === 0) return undefined;
     const p = this.inbox[0].payload;
     const start = this.readPos;
-    const end = count === undefined || start + count > p.length ? p.length : start + count;
-    const out = p.slice(start, end).buffer;
+    const into = typeof count === 'object' && count !== null
+      ? (ArrayBuffer.isView(count) ? new Uint8Array(count.buffer, count.byteOffset, count.byteLength) : new Uint8Array(count))
+      : null;
+    const want = into !== null ? into.length : (count as number | undefined);
+    const end = want === undefined || start + want > p.length ? p.length : start + want;
+    let out: ArrayBuffer | number;
+    if (into !== null) {
+      into.set(p.subarray(start, end));
+      out = end - start;
+    } else out = p.slice(start, end).buffer;
     this.readPos = end;
     if (end === p.length) {
       this.inbox.shift();
       this.readPos = 0;
-      if (this.inbox.length > 0) {
+      // inside onReadable, announce() goes on by itself; offered twice otherwise
+      if (this.inbox.length > 0 && !this.announcing) {
         const t = this;
         Promise.resolve().then(() => t.announce());
       }
@@ -209,15 +257,17 @@ export class MQTTClient {
         this.fragment = null;
         this.publish(frag.topic, frag.buf, frag.QoS, frag.retain);
       }
-      return WRITABLE;
+      return this.spend(bytes.length);
     }
     const o = options === undefined ? {} : options;
     const op = o.operation === undefined ? MQTTClient.PUBLISH : o.operation;
     switch (op) {
       case MQTTClient.PUBLISH: {
-        if (o.topic === undefined) throw new Error('topic required');
+        // what the session would refuse later is refused here, thrown as ECMA-419 asks
+        if (typeof o.topic !== 'string' || o.topic === '' || /[+#]/.test(o.topic)) throw new Error('invalid topic');
         const payload = bytesOf(data);
-        const qos = o.QoS === undefined ? 0 : o.QoS;
+        const qos = qosOf(o.QoS);
+        if (o.byteLength !== undefined && o.byteLength < payload.length) throw new Error('invalid');
         if (o.byteLength !== undefined && typeof payload !== 'string' && o.byteLength > payload.length) {
           const buf = new Uint8Array(o.byteLength);
           buf.set(payload, 0);
@@ -228,9 +278,9 @@ export class MQTTClient {
         break;
       }
       case MQTTClient.SUBSCRIBE: {
-        const items = o.items === undefined ? [] : o.items;
+        const items = itemsOf(o);
         const subs: { [topic: string]: { qos: QoS } } = {};
-        for (let i = 0; i < items.length; i++) subs[items[i].topic] = { qos: (items[i].QoS === undefined ? 0 : items[i].QoS) as QoS };
+        for (let i = 0; i < items.length; i++) subs[items[i].topic] = { qos: qosOf(items[i].QoS) as QoS };
         c.subscribe(subs, (error: Error | null, granted?: SubscriptionGrant[], packet?: Packet) => {
           if (error !== null && granted === undefined) return;
           const g: number[] = [];
@@ -240,7 +290,7 @@ export class MQTTClient {
         break;
       }
       case MQTTClient.UNSUBSCRIBE: {
-        const items = o.items === undefined ? [] : o.items;
+        const items = itemsOf(o);
         const topics: string[] = [];
         for (let i = 0; i < items.length; i++) topics.push(items[i].topic);
         c.unsubscribe(topics, (error: Error | null, packet?: Packet) => {
@@ -258,7 +308,7 @@ export class MQTTClient {
       default:
         throw new Error('unknown operation');
     }
-    return WRITABLE;
+    return this.spend(data === null ? 0 : typeof data === 'string' ? data.length : data.byteLength);
   }
 
   private publish(topic: string, payload: Uint8Array | string, qos: number, retain: boolean): void {
@@ -271,6 +321,22 @@ export class MQTTClient {
   /** Closes at once (no DISCONNECT: write(null, {operation: DISCONNECT}) sends one). */
   close(): void {
     this.closed = true;
+    this.turns.clearTimer();
     this.client.end(true);
   }
+}
+
+/** A QoS write() accepts; ECMA-419: an unimplemented one must throw. */
+function qosOf(q: number | undefined): number {
+  const qos = q === undefined ? 0 : q;
+  if (qos !== 0 && qos !== 1 && qos !== 2) throw new Error('invalid QoS');
+  return qos;
+}
+
+/** SUBSCRIBE / UNSUBSCRIBE items: at least one, each with a topic filter. */
+function itemsOf(o: WriteOptions): { topic: string; QoS?: number }[] {
+  const items = o.items;
+  if (items === undefined || items.length === 0) throw new Error('items required');
+  for (let i = 0; i < items.length; i++) if (typeof items[i].topic !== 'string' || items[i].topic === '') throw new Error('invalid topic');
+  return items;
 }
