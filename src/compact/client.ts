@@ -70,7 +70,7 @@ export interface CompactOptions {
   resubscribe?: boolean;
   /** where unacknowledged QoS 1/2 messages and QoS 2 receptions are kept (not in the lite bundle: it throws) */
   store?: Store;
-  /** the store's key prefix, default 'fq' (Espruino Storage names: at most 28 characters) */
+  /** the store's key prefix, default 'fq'; with Espruino's StorageStore at most 20 characters (Storage names have 28) */
   storePrefix?: string;
 }
 
@@ -300,6 +300,9 @@ function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefi
   }
   let key = '';
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && qos > 0 && c.stash !== undefined) {
+    // numbered from 0 again whenever nothing is stored: the keys stay short (Espruino
+    // Storage names have 28 characters) on a device that runs for years
+    if (!c.outbox.some((e) => e.eKey !== '')) c.storeSeq = 0;
     key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
     stash(c, key, bytes);
   }
@@ -594,8 +597,10 @@ function message(c: Client, p: InPacket): void {
     // acknowledged before the application sees it (DESIGN.md); once only until PUBREL
     const again = c.qos2In[id] !== undefined;
     if (!again) {
-      c.qos2In[id] = 1;
+      // stored first: a store that fails (flash full) must not leave the id marked, or the
+      // server's resend would be taken for a duplicate and the message never delivered
       if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) stash(c, receivedKey(c, id), new Uint8Array(0));
+      c.qos2In[id] = 1;
     }
     write(c, encAck(c.ver, 5, id));
     if (again) return;
@@ -618,9 +623,10 @@ function acknowledged(c: Client, p: InPacket, t: number, id: number): void {
   }
   const code = p.reasonCode ?? 0;
   if (t === 5 && code < 0x80) {
-    e.eBytes = encAck(c.ver, PUBREL, id);
-    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey, e.eBytes);
-    write(c, e.eBytes);
+    const rel = encAck(c.ver, PUBREL, id);
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && e.eKey !== '') stash(c, e.eKey, rel);
+    e.eBytes = rel;
+    write(c, rel);
     return;
   }
   out.splice(i, 1);

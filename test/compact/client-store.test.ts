@@ -7,6 +7,44 @@ import { connected, idOf, payloads } from './harness';
 type Any = Record<string, any>;
 
 describe.each([4, 5])('store (MQTT %i)', (v) => {
+  it('numbers the store keys from 0 again once nothing is stored, so they stay short', () => {
+    const store = new MemoryStore();
+    const r = connected({ protocolVersion: v, store });
+    r.client.publish('t', 'a', { qos: 1 });
+    r.client.publish('t', 'b', { qos: 1 });
+    expect(store.keys('')).toEqual(['fq/o0', 'fq/o1']);
+    r.last().send({ cmd: 'puback', messageId: 1 });
+    r.client.publish('t', 'c', { qos: 1 });
+    expect(store.keys('')).toEqual(['fq/o1', 'fq/o2']);
+    r.last().send({ cmd: 'puback', messageId: 2 });
+    r.last().send({ cmd: 'puback', messageId: 3 });
+    expect(store.keys('')).toEqual([]);
+    r.client.publish('t', 'd', { qos: 1 });
+    expect(store.keys('')).toEqual(['fq/o0']);
+  });
+
+  it('a QoS 2 reception the store cannot keep (flash full) is not marked: the resend is delivered', () => {
+    const store = new MemoryStore();
+    let full = true;
+    const flaky = Object.assign(Object.create(MemoryStore.prototype), store, {
+      set(key: string, value: Uint8Array) {
+        if (full && key.includes('/i')) throw new Error('Unable to find or create file');
+        store.set(key, value);
+      },
+    });
+    const r = connected({ protocolVersion: v, store: flaky, reconnectPeriod: 100 });
+    r.last().send({ cmd: 'publish', topic: 'cmd', payload: Buffer.from('once'), qos: 2, messageId: 9 });
+    expect(r.errors.map((e) => e.message)).toEqual(['Unable to find or create file']);
+    expect(r.messages).toEqual([]);
+    full = false;
+    r.last().end();
+    r.clock.advance(200);
+    r.last().accept();
+    r.last().connack(true);
+    r.last().send({ cmd: 'publish', topic: 'cmd', payload: Buffer.from('once'), qos: 2, messageId: 9, dup: true });
+    expect(r.messages).toEqual(['cmd:once']);
+  });
+
   it('unacknowledged QoS 1/2 messages are sent first by a new client, in order, with DUP', () => {
     const store = new MemoryStore();
     const a = connected({ protocolVersion: v, store, clean: false, maxInflight: 2 });

@@ -75,21 +75,22 @@ function fakeFile() {
   return { File, Iterator };
 }
 
+/** Espruino's Storage: as 2v29 does, a name over 28 characters is cut to 28 without a word. */
 function fakeStorage() {
   const files: { [k: string]: string } = {};
+  const name = (k: string) => k.slice(0, 28);
   return {
     write(k: string, s: string) {
-      if (k.length > 28) throw new Error('name too long');
       if (s.length === 0) throw new Error("Can't create zero length file");
-      files[k] = s;
+      files[name(k)] = s;
     },
     readArrayBuffer(k: string) {
-      const s = files[k];
+      const s = files[name(k)];
       if (s === undefined) return undefined;
       return Uint8Array.from(s, (c) => c.charCodeAt(0)).buffer;
     },
     erase(k: string) {
-      delete files[k];
+      delete files[name(k)];
     },
     list() {
       return Object.keys(files);
@@ -124,6 +125,22 @@ function contract(name: string, make: () => Store) {
 contract('PreferenceStore (Moddable)', () => new PreferenceStore(fakePreference()));
 contract('FileStore (Moddable)', () => new FileStore(fakeFile(), '/mod/fq'));
 contract('StorageStore (Espruino)', () => new StorageStore(fakeStorage()));
+
+describe('StorageStore and 28-character Storage names', () => {
+  it('a name Storage would cut (and so share with another key) throws instead', () => {
+    const s = new StorageStore(fakeStorage());
+    s.set('x'.repeat(28), new Uint8Array([1]));
+    expect(() => s.set('x'.repeat(28) + '2', new Uint8Array([2]))).toThrow(/too long/);
+    expect(() => s.get('x'.repeat(29))).toThrow(/too long/);
+    expect(s.get('x'.repeat(28))).toEqual(new Uint8Array([1]));
+  });
+
+  it('a client whose storePrefix leaves no room for its keys (over 20 characters) is refused when made', () => {
+    const platform = () => ({ transport: () => ({ open() {}, write: () => true, flush() {}, close() {} }), clock: { now: () => 0, setTimer() {}, clearTimer() {} } });
+    expect(() => new CompactClient(platform(), { store: new StorageStore(fakeStorage()), storePrefix: 's'.repeat(21) })).toThrow(/too long/);
+    expect(() => new CompactClient(platform(), { store: new StorageStore(fakeStorage()), storePrefix: 's'.repeat(20) })).not.toThrow();
+  });
+});
 
 describe('Espruino parseUrl', () => {
   it('takes protocol, credentials, host and port', () => {
