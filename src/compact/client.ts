@@ -304,7 +304,12 @@ function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefi
     // Storage names have 28 characters) on a device that runs for years
     if (!c.outbox.some((e) => e.eKey !== '')) c.storeSeq = 0;
     key = c.keyPrefix + 'o' + (c.storeSeq++).toString(36);
-    stash(c, key, bytes);
+    try {
+      stash(c, key, bytes);
+    } catch (e) {
+      // flash full: the message is refused, to its callback as every refusal, not thrown
+      return later(c, cb, e as Error);
+    }
   }
   c.outbox.push({ eId: id, eBytes: bytes, eCb: cb, eQos: qos, eSent: false, eKey: key, eSubs: filters });
   pump(c);

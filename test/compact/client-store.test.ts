@@ -2,7 +2,7 @@
 // QoS 2 receptions awaiting PUBREL survive into a new client on the same store.
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/store';
-import { connected, idOf, payloads } from './harness';
+import { connected, idOf, payloads, recorder } from './harness';
 
 type Any = Record<string, any>;
 
@@ -21,6 +21,23 @@ describe.each([4, 5])('store (MQTT %i)', (v) => {
     expect(store.keys('')).toEqual([]);
     r.client.publish('t', 'd', { qos: 1 });
     expect(store.keys('')).toEqual(['fq/o0']);
+  });
+
+  it('a message the store cannot keep (flash full) fails its callback, is not sent, and publish() does not throw', () => {
+    const store = new MemoryStore();
+    const full = Object.assign(Object.create(MemoryStore.prototype), store, {
+      set() {
+        throw new Error('Unable to find or create file');
+      },
+    });
+    const r = connected({ protocolVersion: v, store: full });
+    const rec = recorder();
+    expect(() => r.client.publish('t', 'x', { qos: 1 }, rec.cb)).not.toThrow();
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([-1]);
+    expect(r.last().sent('publish')).toHaveLength(0);
+    r.client.publish('t', 'q0 needs no store', { qos: 0 });
+    expect(payloads(r.last())).toEqual(['q0 needs no store']);
   });
 
   it('a QoS 2 reception the store cannot keep (flash full) is not marked: the resend is delivered', () => {
