@@ -184,9 +184,13 @@ export async function upload(port: ConsolePort, o: UploadOptions): Promise<void>
   }
   if (uncaught === null) {
     o.onStep?.('confirm');
-    if (!(await probe('', Math.max(timeoutMs, 5000)))) {
+    // the board may be restarting (load() of the saved code) and running the bundle's
+    // start-up, which on a slow board (or a busy machine) takes seconds: answered at once
+    // when it can, so only a board that is really gone waits the whole time
+    const confirmMs = Math.max(timeoutMs, 15000);
+    if (!(await probe('', confirmMs))) {
       flushOutput(true);
-      throw new UploadError(`the board did not answer after the upload within ${Math.max(timeoutMs, 5000)} ms`);
+      throw new UploadError(`the board did not answer after the upload within ${confirmMs} ms`);
     }
   }
   flushOutput(true);
