@@ -9,6 +9,13 @@ export interface TcpOptions {
   port: number;
 }
 
+/**
+ * How long close() lets what is written drain (a DISCONNECT) before it destroys the
+ * socket: a peer that stopped reading would otherwise hold it, and with it 'close',
+ * offline, reconnect and end()'s callback, until TCP's own timeout, minutes away.
+ */
+const CLOSE_GRACE_MS = 1000;
+
 /** Every option of tls.connect() may be given (ca, cert, key, passphrase, rejectUnauthorized, servername, ALPNProtocols, ...). */
 export type TlsOptions = tls.ConnectionOptions & { host: string; port: number };
 
@@ -95,7 +102,11 @@ class SocketTransport implements Transport {
       return;
     }
     // end() sends what was written (a DISCONNECT) and a FIN; destroy once it is out
-    // rather than wait for a peer that may never answer the FIN.
+    // rather than wait for a peer that may never answer the FIN, and destroy anyway after
+    // CLOSE_GRACE_MS when it cannot go out (MQTT.js destroys at once)
     socket.end(() => socket.destroy());
+    const giveUp = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    giveUp.unref();
+    socket.once('close', () => clearTimeout(giveUp));
   }
 }

@@ -106,6 +106,20 @@ describe('tcpTransport', () => {
     await h.closed;
   });
 
+  it('closes a connection whose peer stopped reading, though what was written cannot go out', async () => {
+    const port = await listen((s) => s.pause());
+    const t = tcpTransport({ host: '127.0.0.1', port })();
+    const h = recorder();
+    t.open(h);
+    await h.opened;
+    // far more than the kernel buffers hold while nobody reads
+    while (t.write(new Uint8Array(65536))) { /* until backpressure */ }
+    for (let i = 0; i < 64; i++) t.write(new Uint8Array(65536));
+    t.close();
+    expect(await h.closed).toBeNull();
+    expect(h.calls).toEqual(['open', 'close']);
+  });
+
   it('reports a refused connection with one onClose(error) and no onOpen', async () => {
     const port = await listen(() => undefined);
     await new Promise<void>((r) => server?.close(() => r()));
