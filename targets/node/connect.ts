@@ -1,6 +1,7 @@
 // connect(url | options, options?) as in MQTT.js: parse the broker URL, pick the TCP or
 // TLS transport, and start an MqttClient with the Node clock.
 import type * as tls from 'node:tls';
+import { domainToASCII } from 'node:url';
 import { MqttClient } from '../../src/client/client';
 import type { ClientOptions } from '../../src/client/client';
 import { NodeClock } from './clock';
@@ -32,7 +33,13 @@ export function parseBrokerUrl(url: string): NodeClientOptions {
   // WHATWG URL parses the authority of any scheme written with '//'.
   const u = new URL(url);
   const out: NodeClientOptions = { protocol: scheme[1].toLowerCase() };
-  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  let host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  // mqtt: is no scheme URL knows, so it leaves a non-ASCII host percent-encoded; DNS and
+  // TLS want its ASCII (punycode) form, as MQTT.js gives it
+  if (host.indexOf('%') >= 0) {
+    const name = decodeURIComponent(host);
+    host = domainToASCII(name) || name;
+  }
   if (host !== '') out.host = host;
   if (u.port !== '') out.port = Number(u.port);
   if (u.username !== '') out.username = decodeURIComponent(u.username);

@@ -17,6 +17,10 @@ describe('parseBrokerUrl', () => {
     expect(parseBrokerUrl('tcp://10.0.0.2')).toEqual({ protocol: 'tcp', host: '10.0.0.2' });
   });
 
+  it('gives a non-ASCII host name in its ASCII (punycode) form, as MQTT.js does', () => {
+    expect(parseBrokerUrl('mqtts://user:pw@münchen.example:8883').host).toBe('xn--mnchen-3ya.example');
+  });
+
   it('strips the brackets of an IPv6 host', () => {
     expect(parseBrokerUrl('mqtt://[::1]:1883')).toMatchObject({ host: '::1', port: 1883 });
   });
