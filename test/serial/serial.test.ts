@@ -53,6 +53,21 @@ async function serialSetup(brokerPort: number, log?: string[]): Promise<{ pair: 
   return { pair, bridge };
 }
 
+/** The board end of a pair driven by hand: raw bytes out, the packets the bridge sends back decoded. */
+async function rawBoard(pair: SerialPair): Promise<{ port: import('serialport').SerialPort; fromBridge: Packet[] }> {
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({ path: pair.board, baudRate: BAUD });
+  cleanups.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
+  await new Promise<void>((r, j) => port.once('open', r).once('error', j));
+  const decoder = new Decoder({ protocolVersion: 4 });
+  const fromBridge: Packet[] = [];
+  port.on('data', (chunk: Buffer) => {
+    decoder.feed(chunk);
+    for (let p = decoder.read(); p !== null; p = decoder.read()) fromBridge.push(p);
+  });
+  return { port, fromBridge };
+}
+
 function client(url: string, o: NodeClientOptions): MqttClient {
   const c = connect(url, o);
   cleanups.push(() => c.endAsync(true));
@@ -141,16 +156,7 @@ describeSocat('serial bridge with aedes', () => {
     const toPeer = inbox(peer);
     await peer.subscribeAsync('frag/#', { qos: 1 });
 
-    const { SerialPort } = await import('serialport');
-    const port = new SerialPort({ path: pair.board, baudRate: BAUD });
-    cleanups.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
-    await new Promise<void>((r, j) => port.once('open', r).once('error', j));
-    const decoder = new Decoder({ protocolVersion: 4 });
-    const fromBridge: Packet[] = [];
-    port.on('data', (chunk: Buffer) => {
-      decoder.feed(chunk);
-      for (let p = decoder.read(); p !== null; p = decoder.read()) fromBridge.push(p);
-    });
+    const { port, fromBridge } = await rawBoard(pair);
     const writeSlowly = async (bytes: Uint8Array) => {
       for (let i = 0; i < bytes.length; i++) {
         port.write(Buffer.from([bytes[i]]));
@@ -177,6 +183,24 @@ describeSocat('serial bridge with aedes', () => {
     expect(toPeer[1].text).toBe('second');
     expect(bridge.stats.connects).toBe(2);
     expect(log.some((l) => /new CONNECT from the serial side: closing broker connection #1/.test(l))).toBe(true);
+  });
+
+  it('a board reset half-way through a packet: after a silence its next CONNECT opens a new broker session', async () => {
+    const log: string[] = [];
+    const { pair, bridge } = await serialSetup(broker.port, log);
+    const { port, fromBridge } = await rawBoard(pair);
+    const connect = Buffer.from(encode({ type: 1, protocolVersion: 4, clientId: 'board-reset', clean: true, keepalive: 30 }, 4));
+    port.write(connect);
+    await until(() => fromBridge.length === 1, 'the first CONNACK');
+    // 40 bytes of a 300-byte PUBLISH, then the board resets (silence), then it connects again
+    const publish = encode({ type: PUBLISH, topic: 'half/t', payload: Buffer.alloc(290, 0x41), qos: 0, retain: false, dup: false }, 4);
+    port.write(Buffer.from(publish.subarray(0, 40)));
+    await sleep(1000);
+    port.write(connect);
+    await until(() => fromBridge.length === 2, 'a CONNACK for the CONNECT after the reset');
+    expect(fromBridge.map((p) => p.type)).toEqual([CONNACK, CONNACK]);
+    expect(bridge.stats.connects).toBe(2);
+    expect(log.some((l) => /left unfinished for 500 ms/.test(l))).toBe(true);
   });
 
   it('a firmqtt client gets broker bytes one at a time (1-byte fragments between bridge and broker)', async () => {

@@ -35,6 +35,13 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** ms between attempts to reopen a serial device that went away; 0 = give up (emit 'serial-close'); default 1000 */
   reopenDelay?: number;
+  /**
+   * ms of silence inside a packet after which its framing is taken as lost (a board reset
+   * half-way through a packet): the broker connection is closed and the bridge waits for a
+   * CONNECT, rather than count the board's next CONNECTs as the rest of the old packet.
+   * Default 500; 0 = never
+   */
+  resyncAfter?: number;
 }
 
 export interface BridgeStats {
@@ -109,6 +116,8 @@ export class SerialBridge extends EventEmitter {
   private nextId: number;
   private stopped: boolean;
   private reopenTimer: ReturnType<typeof setTimeout> | null;
+  /** runs while a packet from the serial side is unfinished (resyncAfter) */
+  private resyncTimer: ReturnType<typeof setTimeout> | null;
   /** a drop is being counted (reported once per run of dropped bytes) */
   private dropping: boolean;
 
@@ -126,6 +135,7 @@ export class SerialBridge extends EventEmitter {
     this.nextId = 1;
     this.stopped = false;
     this.reopenTimer = null;
+    this.resyncTimer = null;
     this.dropping = false;
   }
 
@@ -156,6 +166,7 @@ export class SerialBridge extends EventEmitter {
     this.stopped = true;
     if (this.reopenTimer !== null) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
+    this.unfinished(false);
     this.dropConnection();
     const serial = this.serial;
     this.serial = null;
@@ -216,6 +227,23 @@ export class SerialBridge extends EventEmitter {
   // ---- serial -> broker -------------------------------------------------------------
 
   private fromSerial(input: Uint8Array): void {
+    this.frame(input);
+    this.unfinished(this.mode === FRAMED && this.scanner.inPacket);
+  }
+
+  /** Starts (or restarts) the resyncAfter clock while a packet is unfinished; stops it otherwise. */
+  private unfinished(waiting: boolean): void {
+    if (this.resyncTimer !== null) clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
+    const ms = this.options.resyncAfter ?? 500;
+    if (!waiting || ms <= 0 || this.stopped) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      this.framingLost(`a packet left unfinished for ${ms} ms, the board reset half-way through it?`);
+    }, ms);
+  }
+
+  private frame(input: Uint8Array): void {
     let chunk = input;
     let start = 0;
     while (start < chunk.length) {

@@ -38,6 +38,11 @@ export class FrameScanner {
     this.lengthBytes = 0;
   }
 
+  /** Inside a packet: its fixed header or body has begun and not ended. */
+  get inPacket(): boolean {
+    return this.state !== HEADER;
+  }
+
   /** Forget everything: the next byte starts a packet. */
   reset(): void {
     this.type = 0;
