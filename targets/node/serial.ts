@@ -214,8 +214,15 @@ class SerialTransport implements Transport {
     const port = this.port;
     // Not yet created (serialport still loading) or not yet open: start()/open() finish it.
     if (port === null || !this.opened || this.done) return;
-    // Send what was written (a DISCONNECT) before closing the port.
+    // Send what was written (a DISCONNECT) before closing the port, but not forever: with
+    // hardware flow control a far end that holds CTS would hold the drain, and with it the
+    // close, offline, reconnect and end()'s callback (as the TCP transport, CLOSE_GRACE_MS)
+    const giveUp = setTimeout(() => {
+      if (port.isOpen) port.close();
+    }, 1000);
+    giveUp.unref();
     port.drain(() => {
+      clearTimeout(giveUp);
       if (port.isOpen) port.close();
     });
   }
