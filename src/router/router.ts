@@ -161,6 +161,8 @@ export class Router extends Emitter<RouterEvents> {
   /** connections closed so far: an acknowledgement belongs to the connection its message came on */
   private generation: number;
   private attached: boolean;
+  /** remove()s still unsubscribing, by subscription: a route added meanwhile subscribes after */
+  private readonly leaving: { [subscription: string]: Promise<void> };
   private readonly onMessage: (topic: string, payload: Uint8Array, packet: ReceivedPublish) => void;
   private readonly onClose: () => void;
 
@@ -175,6 +177,7 @@ export class Router extends Emitter<RouterEvents> {
     this.middlewareVersion = 0;
     this.generation = 0;
     this.attached = true;
+    this.leaving = Object.create(null);
     this.onMessage = (topic, payload, packet) => this.dispatch(topic, payload, packet);
     this.onClose = () => {
       this.generation++;
@@ -217,10 +220,16 @@ export class Router extends Emitter<RouterEvents> {
   remove(route: Route): Promise<void> {
     if (!this.table.remove(route)) return Promise.resolve();
     const client = this.client;
-    return route.subscribed.then((grant) => {
+    const sub = route.compiled.subscription;
+    const done = route.subscribed.then((grant) => {
       if (grant === null) return undefined;
-      return client.unsubscribeAsync(route.compiled.subscription).then(noop);
+      return client.unsubscribeAsync(sub).then(noop);
     }, noop);
+    this.leaving[sub] = done;
+    done.then(() => {
+      if (this.leaving[sub] === done) delete this.leaving[sub];
+    });
+    return done;
   }
 
   /** The route and parameters `topic` would get, or null (for tests and tools; no handler runs). */
@@ -339,7 +348,11 @@ export class Router extends Emitter<RouterEvents> {
 
   private subscribe(route: Route, o: RouteOptions): Promise<SubscriptionGrant | null> {
     const sub = route.compiled.subscription;
-    const p = this.client.subscribeAsync(sub, { qos: route.qos, nl: o.nl, rap: o.rap, rh: o.rh }).then((granted) => {
+    const go = () => this.client.subscribeAsync(sub, { qos: route.qos, nl: o.nl, rap: o.rap, rh: o.rh });
+    // a remove() of the same subscription still on its way: its UNSUBSCRIBE goes first,
+    // or it would undo this SUBSCRIBE at the broker
+    const leaving = this.leaving[sub];
+    const p = (leaving === undefined ? go() : leaving.then(go)).then((granted) => {
       const g = granted[0];
       if (g !== undefined && g.qos >= 0x80) {
         throw new Error('subscription "' + sub + '" refused by the server (reason 0x' + g.qos.toString(16) + ')');

@@ -223,7 +223,15 @@ export class Rpc extends Emitter<RpcEvents> {
       const p = new Pending(id, this.clock.now() + timeout, resolve, reject);
       this.pending.push(p);
       this.armTimer();
-      this.subscribed().then(() => {
+      let subscribed: Promise<void>;
+      try {
+        subscribed = this.subscribed();
+      } catch (e) {
+        // refused at once (ROUTE_CONFLICT on the response topic): nothing left waiting
+        this.fail(p, e as Error);
+        return;
+      }
+      subscribed.then(() => {
         if (!p.done) this.publishRequest(p, topic, payload, o);
       }, (e: unknown) => this.fail(p, e as Error));
     });

@@ -137,6 +137,28 @@ describe('routes', () => {
     expect(router.match('a/1')).toBeNull();
   });
 
+  it('a route added again while its remove() is still unsubscribing subscribes after the UNSUBSCRIBE, and gets the messages', async () => {
+    const r = connected();
+    const router = new Router(r.client);
+    const first = router.route('a/{x}', () => undefined);
+    answerSubscriptions(r.last());
+    await first.subscribed;
+    void first.remove();
+    const got: string[] = [];
+    const again = router.route('a/{x}', (ctx) => {
+      got.push(ctx.params.x);
+    });
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      answerSubscriptions(r.last());
+    }
+    await again.subscribed;
+    expect(r.last().received.filter((p) => p.cmd === 'subscribe' || p.cmd === 'unsubscribe').map((p) => p.cmd)).toEqual(['subscribe', 'unsubscribe', 'subscribe']);
+    publish(r, 'a/1', 'x');
+    await flush();
+    expect(got).toEqual(['1']);
+  });
+
   it('reports a refused subscription as an error and rejects route.subscribed', async () => {
     const r = connected();
     const router = new Router(r.client);

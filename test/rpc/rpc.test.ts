@@ -194,6 +194,14 @@ for (const version of [5, 4] as const) {
       expect((await d).text()).toBe('d');
     });
 
+    it('a request refused at once (a route already on the response topic) rejects and leaves nothing pending', async () => {
+      const client = side(version, 'client', 1);
+      const taken = client.rpc.responseTopic;
+      client.router.route(taken, () => undefined);
+      await expect(client.rpc.request('svc/echo', 'x')).rejects.toMatchObject({ code: 'ROUTE_CONFLICT' });
+      expect(client.rpc.pendingCount).toBe(0);
+    });
+
     it('subscribes to the response topic once, lazily, and publishes a request only after its SUBACK', async () => {
       const client = side(version, 'client-7');
       await flush();
