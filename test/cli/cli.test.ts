@@ -15,6 +15,7 @@ import type { AedesBroker, MosquittoBroker } from '../helpers/brokers';
 import { describeMosquitto } from '../integration/suite';
 import { matches } from '../../tools/cli/sub';
 import { parseArgs, flag, UsageError } from '../../tools/cli/args';
+import { CONNECTION_FLAGS, connectionFrom } from '../../tools/cli/common';
 import { until } from '../helpers/wait';
 
 const BIN = resolve(__dirname, '../../tools/cli/firmqtt.mjs');
@@ -78,6 +79,13 @@ describe('command-line parsing', () => {
     expect(matches('a/#', 'a/b/c')).toBe(true);
     expect(matches('#', '$SYS/x')).toBe(false);
     expect(matches('a/+', 'a/b/c')).toBe(false);
+  });
+
+  it('-L keeps a # in the topic (URL takes it for a fragment), and %-escapes', () => {
+    const topicOf = (url: string) => connectionFrom(parseArgs(['-L', url], CONNECTION_FLAGS), 'sub').urlTopic;
+    expect(topicOf('mqtt://localhost:1883/t/#')).toBe('t/#');
+    expect(topicOf('mqtt://localhost:1883/t/%23')).toBe('t/#');
+    expect(topicOf('mqtt://localhost:1883/a/+/c')).toBe('a/+/c');
   });
 });
 

@@ -90,7 +90,10 @@ export function connectionFrom(p: Parsed, command: string): Connection {
   } else if (given !== undefined) {
     const u = new URL(given);
     if (!/^(mqtts?|tcp|ssl|tls):$/i.test(u.protocol)) throw new UsageError(`Unsupported URL '${given}': use mqtt://host:port/topic or mqtts://...`);
-    urlTopic = decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
+    // a '#' in the topic is a fragment to URL (an empty one at the end, even): it belongs
+    // to the topic, as mosquitto_sub -L keeps it
+    const fragment = given.indexOf('#');
+    urlTopic = decodeURIComponent(u.pathname.replace(/^\//, '') + (fragment >= 0 ? given.slice(fragment) : '')) || undefined;
     if (u.username !== '') o.username = decodeURIComponent(u.username);
     if (u.password !== '') o.password = decodeURIComponent(u.password);
     url = `${u.protocol}//${u.host}`;
