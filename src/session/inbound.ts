@@ -14,8 +14,14 @@ export class Inbound {
   private aliasMax: number;
   private aliasTopics: string[];
   private released: number[];
-  /** messages delivered on this connection awaiting a manual ack: the packet objects themselves, so an ack for a message of an earlier connection can never match a new message that reuses its id */
+  /**
+   * messages delivered on this connection awaiting a manual ack, in the order they came:
+   * the packet objects themselves, so an ack for a message of an earlier connection can
+   * never match a new message that reuses its id
+   */
   private unacked: ReceivedPublish[];
+  /** the reason code the application acked each with, -1 while it has not (parallel to unacked) */
+  private ackCodes: number[];
 
   constructor(aliasMax: number, receiveMaximum: number) {
     this.receiveMaximum = receiveMaximum;
@@ -23,6 +29,7 @@ export class Inbound {
     this.aliasTopics = [];
     this.released = [];
     this.unacked = [];
+    this.ackCodes = [];
   }
 
   /**
@@ -71,14 +78,40 @@ export class Inbound {
 
   addUnacked(p: ReceivedPublish): void {
     this.unacked.push(p);
+    this.ackCodes.push(-1);
   }
 
-  /** True (and forgotten) when `p` was delivered on this connection and not yet acknowledged. */
-  takeUnacked(p: ReceivedPublish): boolean {
+  /** Records the application's ack of `p`; false when `p` is not awaiting one on this connection. */
+  markAcked(p: ReceivedPublish, reasonCode: number): boolean {
     const k = this.unacked.indexOf(p);
-    if (k < 0) return false;
-    this.unacked.splice(k, 1);
+    if (k < 0 || this.ackCodes[k] >= 0) return false;
+    this.ackCodes[k] = reasonCode;
     return true;
+  }
+
+  /**
+   * The acked messages whose acknowledgements may go now, in order, forgotten here: PUBACKs
+   * in the order their QoS 1 PUBLISHes came and PUBRECs in that of their QoS 2 ones
+   * [MQTT-4.6.0-2] [MQTT-4.6.0-3], so one not yet acked holds back the later ones of its QoS.
+   */
+  takeAcked(): { packet: ReceivedPublish; reasonCode: number }[] {
+    const out: { packet: ReceivedPublish; reasonCode: number }[] = [];
+    const held = [false, false, false];
+    const keep: ReceivedPublish[] = [];
+    const keepCodes: number[] = [];
+    for (let k = 0; k < this.unacked.length; k++) {
+      const p = this.unacked[k];
+      const code = this.ackCodes[k];
+      if (code >= 0 && !held[p.qos]) out.push({ packet: p, reasonCode: code });
+      else {
+        held[p.qos] = true;
+        keep.push(p);
+        keepCodes.push(code);
+      }
+    }
+    this.unacked = keep;
+    this.ackCodes = keepCodes;
+    return out;
   }
 
   /** The server lost the session: it will never send PUBREL for these. Returns them. */
@@ -92,5 +125,6 @@ export class Inbound {
     this.aliasTopics = [];
     // Unacknowledged messages come again on the next connection.
     this.unacked = [];
+    this.ackCodes = [];
   }
 }

@@ -116,7 +116,10 @@ export class Session {
     this.v = o.protocolVersion === 5 ? 5 : 4;
     this.state = DISCONNECTED;
     this.connack = undefined;
-    this.decoder = new Decoder({ protocolVersion: this.v, maxPacketSize: o.maxIncomingPacketSize });
+    // MQTT 5: the Maximum Packet Size the application announces is the one enforced (a
+    // larger packet is a protocol error, 0x95), so the server and we never disagree
+    const announced = this.v === 5 && o.properties !== undefined ? o.properties.maximumPacketSize : undefined;
+    this.decoder = new Decoder({ protocolVersion: this.v, maxPacketSize: announced !== undefined ? announced : o.maxIncomingPacketSize });
     this.out = [];
     this.outHead = 0;
     this.events = [];
@@ -356,17 +359,23 @@ export class Session {
   /**
    * Acknowledges an incoming QoS 1/2 message (manualAcks). A reason code of 0x80 or
    * above refuses it (MQTT 5). A message from an earlier connection is ignored: the
-   * server sends it again.
+   * server sends it again. Acknowledgements go out in the order the messages came, per
+   * QoS [MQTT-4.6.0-2]: an ack waits for those of the earlier messages.
    */
   ack(packet: ReceivedPublish, reasonCode: number, now: number): void {
     if (this.state !== CONNECTED || packet.qos === 0) return;
-    const id = packet.messageId as number;
-    if (!this.inbound.takeUnacked(packet)) return;
-    if (packet.qos === 2 && reasonCode < 0x80) {
-      this.inbound.awaitRelease(id);
-      this.persist.saveIncoming(id);
+    if (!this.inbound.markAcked(packet, reasonCode)) return;
+    const ready = this.inbound.takeAcked();
+    for (let k = 0; k < ready.length; k++) {
+      const p = ready[k].packet;
+      const id = p.messageId as number;
+      const code = ready[k].reasonCode;
+      if (p.qos === 2 && code < 0x80) {
+        this.inbound.awaitRelease(id);
+        this.persist.saveIncoming(id);
+      }
+      this.emitAck(p.qos === 1 ? PUBACK : PUBREC, id, code, now);
     }
-    this.emitAck(packet.qos === 1 ? PUBACK : PUBREC, id, reasonCode, now);
   }
 
   /**
@@ -453,8 +462,13 @@ export class Session {
     if (this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
     if (p.qos === 1) {
-      if (this.options.manualAcks) this.inbound.addUnacked(p);
-      else this.emitAck(PUBACK, id, 0, now);
+      if (this.options.manualAcks) {
+        // unacknowledged QoS 1 count against our Receive Maximum too [MQTT-3.3.4-9]
+        if (this.inbound.pending() >= this.inbound.receiveMaximum) {
+          throw mqttError(RECEIVE_MAXIMUM_EXCEEDED, 'server exceeded our Receive Maximum');
+        }
+        this.inbound.addUnacked(p);
+      } else this.emitAck(PUBACK, id, 0, now);
     } else if (p.qos === 2) {
       if (this.inbound.awaitingRelease(id)) {
         // A duplicate of a message already delivered: acknowledge again, deliver not.

@@ -127,4 +127,16 @@ describe('every queue has a bound', () => {
     const ev = h.events();
     expect(ev.map((e) => ('error' in e && e.error ? (e.error as { code: number }).code : 0))).toEqual([0x95, 0x95]);
   });
+
+  it('MQTT 5: the Maximum Packet Size the application announces is the one enforced, above or below maxIncomingPacketSize', () => {
+    const errorsFor = (announced: number, size: number) => {
+      const h = new Harness({ protocolVersion: 5, properties: { maximumPacketSize: announced } });
+      const connect = h.connect() as unknown as { properties: { maximumPacketSize: number } };
+      expect(connect.properties.maximumPacketSize).toBe(announced);
+      h.serverSends({ type: PUBLISH, topic: 't', payload: new Uint8Array(size), qos: 0, retain: false, dup: false });
+      return h.events().filter((e) => 'error' in e && e.error).length;
+    };
+    expect(errorsFor(1024 * 1024, 300 * 1024)).toBe(0); // over the 256 KiB default, within what was announced
+    expect(errorsFor(1000, 5000)).toBeGreaterThan(0);
+  });
 });

@@ -133,6 +133,43 @@ describe('receiving', () => {
       expect(h.sent()).toEqual([{ type: PUBREC, messageId: 2 }, { type: PUBACK, messageId: 1 }]);
     });
 
+    it.each([1, 2] as const)('QoS %i: acknowledgements go out in the order the messages came, whatever order the application acks in [MQTT-4.6.0-2]', (qos) => {
+      const h = new Harness({ protocolVersion: 5, manualAcks: true });
+      h.connect();
+      h.serverSends(pub(1, qos, 'a'));
+      h.serverSends(pub(2, qos, 'b'));
+      h.serverSends(pub(3, qos, 'c'));
+      const ev = h.events() as MessageEvent[];
+      h.session.ack(ev[1].packet, 0, h.now);
+      h.session.ack(ev[2].packet, 0x80, h.now);
+      expect(h.sent()).toEqual([]); // held back by the first, not yet acked
+      h.session.ack(ev[0].packet, 0, h.now);
+      const type = qos === 1 ? PUBACK : PUBREC;
+      expect(h.sent()).toEqual([{ type, messageId: 1 }, { type, messageId: 2 }, { type, messageId: 3, reasonCode: 0x80 }]);
+      h.session.ack(ev[1].packet, 0, h.now); // twice: ignored
+      expect(h.sent()).toEqual([]);
+    });
+
+    it('a QoS 2 message not yet acked holds back no PUBACK of a QoS 1 one (the order is per QoS)', () => {
+      const h = new Harness({ manualAcks: true });
+      h.connect();
+      h.serverSends(pub(1, 2, 'a'));
+      h.serverSends(pub(2, 1, 'b'));
+      const ev = h.events() as MessageEvent[];
+      h.session.ack(ev[1].packet, 0, h.now);
+      expect(h.sent()).toEqual([{ type: PUBACK, messageId: 2 }]);
+    });
+
+    it('unacknowledged QoS 1 messages count against our Receive Maximum: one more is 0x93', () => {
+      const h = new Harness({ protocolVersion: 5, manualAcks: true, properties: { receiveMaximum: 2 } });
+      h.connect();
+      h.serverSends(pub(1, 1, 'a'));
+      h.serverSends(pub(2, 1, 'b'));
+      expect(errorCodes(h.events())).toEqual([]);
+      h.serverSends(pub(3, 1, 'c'));
+      expect(errorCodes(h.events())).toContain(0x93);
+    });
+
     it('redelivers an unacknowledged QoS 2 message after a reconnect (it was never PUBREC\'d)', () => {
       const h = new Harness({ manualAcks: true, clean: false });
       h.connect();
