@@ -415,7 +415,9 @@ function closed(c: Client, error: Error | null): void {
   if (period > 0) {
     if (was) c.emit('offline');
     let delay = period;
-    for (let i = 0; i < c.redials && delay < (c.opt.reconnectBackoffMax ?? 30000); i++) delay *= 2;
+    const max = c.opt.reconnectBackoffMax ?? 30000;
+    for (let i = 0; i < c.redials && delay < max; i++) delay *= 2;
+    if (delay > max) delay = max;
     c.redials++;
     // jitter: devices that lost the same broker do not all come back in the same ms
     c.retryAt = now(c) + Math.round(delay * (1 - Math.random() / 4));

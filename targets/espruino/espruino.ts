@@ -15,6 +15,7 @@ export interface EspruinoStream {
   removeAllListeners(event?: string): void;
   write(data: string): void;
   end?(): void;
+  removeListener?(event: string, fn: (a?: any) => void): void;
 }
 
 declare const E: EspruinoE;
@@ -35,7 +36,7 @@ export function espRequire(name: string): any {
   return global.require(name);
 }
 
-/** Hands `fn` to the event loop: the Transport contract forbids callbacks from inside open() or close(). */
-export function later(fn: () => void): void {
-  setTimeout(fn, 0);
+/** Hands `fn` to the event loop (after `ms`, default at once): the Transport contract forbids callbacks from inside open() or close(). */
+export function later(fn: () => void, ms?: number): void {
+  setTimeout(fn, ms || 0);
 }

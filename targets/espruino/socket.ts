@@ -19,6 +19,10 @@ interface LinkedStream extends EspruinoStream {
   fq: SocketLink;
   /** the first error it reported: the cause its close passes on */
   f?: Error;
+  /** its close was reported (by 'close', or by close()'s last resort) */
+  c?: number;
+  /** Espruino's own: bytes written and not yet sent */
+  dSnd?: string;
 }
 
 class SocketLink implements Transport {
@@ -60,7 +64,18 @@ class SocketLink implements Transport {
     // client may still write (a PUBLISH, a PUBACK) until 'close' has been reported
     const s = this.s;
     this.s = undefined;
-    if (s) s.end!();
+    if (!s) return;
+    s.end!();
+    // end() closes once what was written is out, which a peer that stopped reading, or a
+    // TLS handshake that stalls (Espruino reports the connect before it, so the CONNECT
+    // waits in dSnd), never allows: then the unsent bytes are dropped and it ends again,
+    // and at last the close is reported without it. A 'close' after that is ignored.
+    later(() => {
+      if (s.c) return;
+      delete s.dSnd;
+      s.end!();
+      later(() => onClose.call(s), 2000);
+    }, 2000);
   }
 }
 
@@ -82,6 +97,8 @@ function onClose(this: LinkedStream): void {
   // bundle test like an arrow that uses `this`
   const t = this.fq;
   const f = this.f;
+  if (this.c) return;
+  this.c = 1;
   t.s = undefined;
   t.h.onClose(f || null);
 }
