@@ -9,14 +9,20 @@ import { socketTransport } from './socket';
 export interface TlsOptions {
   host: string;
   port: number;
-  /** PEM strings or Storage file names */
+  /** PEM text or DER (binary strings); Espruino's mbedTLS reads only DER, so PEM is converted here. Espruino does not check the server's certificate against `ca`. */
   ca?: string;
   key?: string;
   cert?: string;
 }
 
+/** DER from PEM text (the base64 between the ----- lines); anything else as it is. */
+function der(x: string | undefined): string | undefined {
+  if (!x || x.indexOf('-----') < 0) return x;
+  return atob(x.split('\n').filter((l) => l.indexOf('-----') < 0).join('').replace(/\s/g, ''));
+}
+
 export function tlsTransport(o: TlsOptions): TransportFactory {
-  const make = socketTransport('tls', o);
+  const make = socketTransport('tls', { host: o.host, port: o.port, ca: der(o.ca), key: der(o.key), cert: der(o.cert) });
   return (): Transport => {
     const t = make();
     let queue: Uint8Array[] = [];

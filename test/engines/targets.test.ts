@@ -11,6 +11,7 @@ import { parseUrl } from '../../targets/espruino/connect';
 import { EspruinoClock } from '../../targets/espruino/clock';
 import { socketTransport } from '../../targets/espruino/socket';
 import { tlsTransport } from '../../targets/espruino/tls';
+import { transportFor } from '../../targets/espruino/transport';
 import { serialTransport } from '../../targets/espruino/serial';
 import { create, MQTT } from '../../targets/espruino/compat';
 import { CompactClient } from '../../src/compact/client';
@@ -177,6 +178,8 @@ describe('EspruinoClock', () => {
 
   it('keeps one timer: arming again replaces it, clearTimer cancels it and is harmless with none', () => {
     vi.useFakeTimers();
+    const g = globalThis as { getTime?: () => number };
+    g.getTime = () => Date.now() / 1000;
     try {
       const c = new EspruinoClock();
       const fired: string[] = [];
@@ -192,6 +195,33 @@ describe('EspruinoClock', () => {
       expect(fired).toEqual(['b']);
       expect(vi.getTimerCount()).toBe(0);
     } finally {
+      delete g.getTime;
+      vi.useRealTimers();
+    }
+  });
+
+  it('takes a forward setTime() (SNTP at boot) out of the clock: deadlines set before do not all fall due at once', () => {
+    vi.useFakeTimers();
+    const g = globalThis as { getTime?: () => number };
+    let jump = 0;
+    g.getTime = () => Date.now() / 1000 + jump;
+    try {
+      const c = new EspruinoClock();
+      const t0 = c.now();
+      const fired: number[] = [];
+      c.setTimer(3000, () => fired.push(c.now() - t0));
+      vi.advanceTimersByTime(1000);
+      jump = 1.7e9; // setTime() to the real date
+      // read while the timer is pending: at most its due time, not decades past it
+      expect(c.now() - t0).toBeLessThanOrEqual(3000);
+      vi.advanceTimersByTime(2000);
+      expect(fired).toHaveLength(1);
+      expect(fired[0]).toBeLessThanOrEqual(3000);
+      // and time goes on from there at its own pace
+      vi.advanceTimersByTime(500);
+      expect(c.now() - t0 - fired[0]).toBe(500);
+    } finally {
+      delete g.getTime;
       vi.useRealTimers();
     }
   });
@@ -210,6 +240,9 @@ class FakeStream {
   }
   emit(event: string, a?: unknown) {
     for (const fn of this.listeners[event] ?? []) fn.call(this, a);
+  }
+  removeListener(event: string, fn: (a?: unknown) => void) {
+    this.listeners[event] = (this.listeners[event] ?? []).filter((f) => f !== fn);
   }
   write(s: string) {
     // as Espruino's: once end() was called, until 'close' and after
@@ -326,6 +359,58 @@ describe('Espruino transports', () => {
     expect(h.calls).toEqual(['open', 'close null']);
   });
 
+  it('TLS: ca, key and cert given as PEM are dialled as DER (all mbedTLS on Espruino reads)', () => {
+    const der = Buffer.from([0x30, 0x82, 0x01, 0x0a, 0xff]);
+    const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+    const t = tlsTransport({ host: 'b', port: 8883, ca: pem, cert: 'already DER' })();
+    t.open(recorder());
+    vi.runAllTimers();
+    const o = dials[0].options as { ca: string; cert: string; key?: string };
+    expect([o.ca, o.cert, o.key]).toEqual([der.toString('latin1'), 'already DER', undefined]);
+  });
+
+  it('net: a close() the socket never answers (a peer not reading, a TLS handshake that stalls) drops the unsent bytes, ends again, and is reported at last', () => {
+    const h = recorder();
+    const t = socketTransport('net', { host: 'b', port: 1 })();
+    t.open(h);
+    const d = dials[0];
+    d.opened();
+    const s = d.socket as unknown as { dSnd?: string; end(): void; ended: boolean };
+    s.dSnd = '\x10\x0c';
+    let ends = 0;
+    s.end = () => {
+      ends++;
+      s.ended = true;
+    };
+    t.close();
+    expect(ends).toBe(1);
+    vi.advanceTimersByTime(2000);
+    expect([ends, 'dSnd' in s]).toEqual([2, false]);
+    expect(h.calls).toEqual(['open']);
+    vi.advanceTimersByTime(2000);
+    expect(h.calls).toEqual(['open', 'close null']);
+    d.socket.emit('close'); // late: already reported
+    expect(h.calls).toEqual(['open', 'close null']);
+  });
+
+  it('transportFor: schemes in any case; an unknown one throws rather than go out unencrypted; over Serial the keep-alive bounds the wait for CONNACK', () => {
+    transportFor({ protocol: 'MQTTS', host: 'h' })().open(recorder());
+    vi.runAllTimers();
+    expect(dials.map((d) => d.module)).toEqual(['tls']);
+    expect(() => transportFor({ protocol: 'wss', host: 'h' })).toThrow(/wss unsupported/);
+    expect(() => transportFor({ protocol: 'mqtts+x', host: 'h' })).toThrow(/unsupported/);
+    const serial = { on() {}, removeListener() {}, write() {} };
+    const short: Record<string, unknown> = { serial, keepalive: 2 };
+    transportFor(short);
+    expect(short.connectTimeout).toBe(2000);
+    const given: Record<string, unknown> = { serial, keepalive: 2, connectTimeout: 9000 };
+    transportFor(given);
+    expect(given.connectTimeout).toBe(9000);
+    const plain: Record<string, unknown> = { serial };
+    transportFor(plain);
+    expect(plain.connectTimeout).toBe(30000);
+  });
+
   it('TLS: closed before the dial, it never dials and reports an orderly close', () => {
     const h = recorder();
     const t = tlsTransport({ host: 'b', port: 8883 })();
@@ -336,15 +421,20 @@ describe('Espruino transports', () => {
     expect(h.calls).toEqual(['close null']);
   });
 
-  it('Serial: set up at 115200 baud by default, open from the event loop, closed once', () => {
+  it('Serial: set up at 115200 baud by default, open once the line is quiet (what is left of the last session dropped), closed once; the sketch\'s own listener stays', () => {
     const port = Object.assign(new FakeStream(), { setups: [] as unknown[][], setup(...a: unknown[]) { this.setups.push(a); } });
-    port.on('data', () => undefined); // a listener of the sketch's own, replaced
+    const own: unknown[] = [];
+    port.on('data', (d) => own.push(d)); // a listener of the sketch's own
     const h = recorder();
     const t = serialTransport(port, { setup: { rx: 'A0' } })();
     t.open(h);
     expect(port.setups).toEqual([[115200, { rx: 'A0' }]]);
-    expect(h.calls).toEqual([]);
-    vi.runAllTimers();
+    vi.advanceTimersByTime(50);
+    port.emit('data', '\x20\x02\x00\x00'); // the last session's CONNACK, still on its way
+    vi.advanceTimersByTime(100);
+    expect(h.calls).toEqual([]); // not quiet yet
+    vi.advanceTimersByTime(100);
+    expect(h.calls).toEqual(['open']);
     port.emit('data', '\x30');
     t.write(new Uint8Array([0xc0, 0]));
     expect(port.written).toEqual(['\xc0\x00']);
@@ -355,6 +445,8 @@ describe('Espruino transports', () => {
     vi.runAllTimers();
     expect(h.calls).toEqual(['open', 'data 48', 'close null']);
     expect(port.written).toEqual(['\xc0\x00']);
+    expect(own).toEqual(['\x20\x02\x00\x00', '\x30', '\x31']);
+    expect(port.listeners.data).toHaveLength(1);
   });
 });
 
@@ -400,8 +492,8 @@ describe('Espruino create() (the MQTT module shape)', () => {
       vi.advanceTimersByTime(0);
     };
     m.connect(socket);
-    // what is due now (the transport's open), not the client's connect timeout
-    vi.advanceTimersByTime(0);
+    // the transport's open (after the line's quiet 100 ms), not the client's connect timeout
+    vi.advanceTimersByTime(100);
     return { m, socket, events, sent, reply };
   }
 
@@ -469,7 +561,7 @@ describe('Espruino create() (the MQTT module shape)', () => {
     vi.advanceTimersByTime(60000);
     expect(sent()).toEqual([]);
     m.connect();
-    vi.advanceTimersByTime(0);
+    vi.advanceTimersByTime(100); // the line's quiet 100 ms, then CONNECT
     expect(sent().map((x) => x.cmd)).toEqual(['connect']);
   });
 
@@ -482,7 +574,7 @@ describe('Espruino create() (the MQTT module shape)', () => {
     reply({ cmd: 'suback', messageId: sub.messageId, granted: [0] });
     // connect() again (what sketches do on 'disconnected'): the same client, a new connection
     m.connect();
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(101);
     expect(sent().map((x) => x.cmd)).toEqual(['disconnect', 'connect']);
     reply({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
     expect(sent()).toEqual([]);
@@ -490,12 +582,12 @@ describe('Espruino create() (the MQTT module shape)', () => {
 
   it('gives up on a CONNACK after 10 s, as the module does', () => {
     const { events, socket } = compat({});
-    vi.advanceTimersByTime(9999);
+    vi.advanceTimersByTime(9899);
     expect(events).toEqual([]);
     vi.advanceTimersByTime(1);
     vi.advanceTimersByTime(1); // the transport reports its close from the event loop
     expect(events.splice(0)).toEqual([['error', 'connect timeout'], ['disconnected'], ['close']]);
-    expect(socket.listeners.data).toBeUndefined();
+    expect(socket.listeners.data).toEqual([]); // its listener gone: closed
   });
 
   it('options the client cannot send and refused publishes are reported as error events, never thrown', () => {
