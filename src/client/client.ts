@@ -623,7 +623,9 @@ export class MqttClient extends Emitter<ClientEvents> {
       while (this.noticeHead < this.notices.length) {
         const n = this.notices[this.noticeHead++];
         if (n.call !== null) n.call(n.a, n.b, n.c);
-        else (this.emit as unknown as UntypedEmit).call(this, n.event, n.a, n.b, n.c);
+        // 'offline' says a reconnect begins: not when end() came in between (from an
+        // 'error' or 'close' listener), as MQTT.js emits none once disconnecting
+        else if (n.event !== 'offline' || this.reconnecting) (this.emit as unknown as UntypedEmit).call(this, n.event, n.a, n.b, n.c);
       }
       this.notices = []; // not .length = 0 (Espruino 2v29 quirk, DESIGN.md)
       this.noticeHead = 0;

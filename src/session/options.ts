@@ -75,7 +75,8 @@ export interface ResolvedOptions {
   will: WillOptions | undefined;
   properties: Properties | undefined;
   connectTimeout: number;
-  pingTimeout: number;
+  /** undefined: half the keep-alive in force (the server's Server Keep Alive included), at most 10 s */
+  pingTimeout: number | undefined;
   maxInflight: number;
   maxQueued: number;
   maxQueuedBytes: number;
@@ -111,7 +112,7 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
     will: o.will,
     properties: o.properties,
     connectTimeout: pick(o.connectTimeout, 30000),
-    pingTimeout: pick(o.pingTimeout, Math.min(keepalive * 500, 10000)),
+    pingTimeout: o.pingTimeout,
     maxInflight: pick(o.maxInflight, v === 5 ? 65535 : 20),
     maxQueued: pick(o.maxQueued, 1000),
     maxQueuedBytes: pick(o.maxQueuedBytes, 1 << 20),

@@ -232,7 +232,9 @@ export class Session {
       }
     } else if (elapsed(now, this.lastSent) >= this.keepaliveMs) {
       this.emitBytes(encode({ type: PINGREQ }, this.v), now);
-      this.pingDeadline = now + this.options.pingTimeout;
+      // from the keep-alive in force: a Server Keep Alive replaces ours [MQTT-3.1.2-21]
+      const wait = this.options.pingTimeout;
+      this.pingDeadline = now + (wait !== undefined ? wait : Math.min(this.keepaliveMs / 2, 10000));
     }
   }
 

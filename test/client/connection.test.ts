@@ -282,6 +282,40 @@ describe('losing the connection', () => {
   });
 });
 
+describe('keep-alive in force', () => {
+  it.each([0, 1])('keepalive %i, a Server Keep Alive of 60 s: the PINGRESP is awaited half of that (at most 10 s), not half of ours', (keepalive) => {
+    const r = rig({ protocolVersion: 5, keepalive, jitter: 0 });
+    const t = r.last();
+    t.accept();
+    t.connack(false, 0, { serverKeepAlive: 60 });
+    r.log.length = 0;
+    r.clock.advance(60000);
+    expect(t.sent('pingreq')).toHaveLength(1);
+    r.clock.advance(9000);
+    t.send({ cmd: 'pingresp' });
+    expect(t.closeCalls).toBe(0);
+    expect(r.log).toEqual([]);
+    // the next one, 60 s after the last, left unanswered: given up 10 s on
+    r.clock.advance(51000);
+    expect(t.sent('pingreq')).toHaveLength(2);
+    r.clock.advance(9990);
+    expect(r.log).toEqual([]);
+    r.clock.advance(10);
+    expect(r.log.some((l) => /no PINGRESP/.test(l))).toBe(true);
+  });
+});
+
+describe("end() from an 'error' listener", () => {
+  it("after a failed attempt: no 'offline' follows, since no reconnect does", () => {
+    const r = rig({ jitter: 0 });
+    r.client.on('error', () => r.client.end());
+    r.last().end(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1883'), { code: 'ECONNREFUSED' }));
+    r.clock.advance(5000);
+    expect(r.transports).toHaveLength(1);
+    expect(r.log).toEqual(['error:connect ECONNREFUSED 127.0.0.1:1883', 'close', 'end']);
+  });
+});
+
 describe('backoff and jitter', () => {
   it('doubles the delay after each failed attempt, up to reconnectBackoffMax', () => {
     const r = rig({ reconnectPeriod: 1000, reconnectBackoffMax: 8000, jitter: 0 });
