@@ -64,19 +64,26 @@ class SocketLink implements Transport {
     // client may still write (a PUBLISH, a PUBACK) until 'close' has been reported
     const s = this.s;
     this.s = undefined;
-    if (!s) return;
-    s.end!();
-    // end() closes once what was written is out, which a peer that stopped reading, or a
-    // TLS handshake that stalls (Espruino reports the connect before it, so the CONNECT
-    // waits in dSnd), never allows: then the unsent bytes are dropped and it ends again,
-    // and at last the close is reported without it. A 'close' after that is ignored.
-    later(() => {
-      if (s.c) return;
-      delete s.dSnd;
-      s.end!();
-      later(() => onClose.call(s), 2000);
-    }, 2000);
+    if (s) ending(s);
   }
+}
+
+/**
+ * Ends the socket. end() closes once what was written is out, which a peer that stopped
+ * reading, or a TLS handshake that stalls (Espruino reports the connect before it, so the
+ * CONNECT waits in dSnd), never allows: then the unsent bytes are dropped and it ends
+ * again, and at last the close is reported without it. A 'close' after that is ignored.
+ * (Not in close() itself: its `this` just before these arrows would read, to the bundle's
+ * check, as an arrow using `this`.)
+ */
+function ending(s: LinkedStream): void {
+  s.end!();
+  later(() => {
+    if (s.c) return;
+    delete s.dSnd;
+    s.end!();
+    later(() => onClose.call(s), 2000);
+  }, 2000);
 }
 
 function onConnect(this: LinkedStream): void {
@@ -93,14 +100,13 @@ function onError(this: LinkedStream, e: { message: string }): void {
 }
 
 function onClose(this: LinkedStream): void {
-  // both read first: a `this` the minifier leaves just before an arrow looks to the
-  // bundle test like an arrow that uses `this`
-  const t = this.fq;
-  const f = this.f;
-  if (this.c) return;
-  this.c = 1;
-  t.s = undefined;
-  t.h.onClose(f || null);
+  // `this` once, first: a `this` the minifier leaves just before an arrow (even one in
+  // the next function) looks to the bundle test like an arrow that uses `this`
+  const s = this;
+  if (s.c) return;
+  s.c = 1;
+  s.fq.s = undefined;
+  s.fq.h.onClose(s.f || null);
 }
 
 /** `module`: 'net' or 'tls'; `options`: what its connect() takes ({host, port}, TLS: ca, key, cert). */
