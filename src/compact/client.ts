@@ -74,6 +74,12 @@ export interface CompactOptions {
   storePrefix?: string;
 }
 
+export interface EndOptions {
+  /** MQTT 5: the DISCONNECT's reason (0x04: send the Will anyway) */
+  reasonCode?: number;
+  properties?: Props;
+}
+
 export interface PublishOptions {
   qos?: number;
   retain?: boolean;
@@ -125,10 +131,12 @@ export interface CompactClient {
   /** Unsubscribes from a filter or a list; cb(error, unsuback). */
   unsubscribe(topics: string | string[], opts?: { properties?: Props } | Callback, cb?: Callback): CompactClient;
   /**
-   * Sends DISCONNECT and closes (force: closes at once, no DISCONNECT, so the Will goes
-   * out). Unacknowledged QoS 1/2 messages stay in the store for the next client.
+   * Sends DISCONNECT (MQTT 5: options.reasonCode, options.properties) once nothing is in
+   * flight or queued, and closes (force: closes at once, no DISCONNECT, so the Will goes
+   * out). Unacknowledged QoS 1/2 messages stay in the store for the next client. As
+   * MQTT.js: end(), end(cb), end(force), end(force, cb), end(options, cb), end(force, options, cb).
    */
-  end(force?: boolean | (() => void), cb?: () => void): CompactClient;
+  end(force?: boolean | EndOptions | (() => void), opts?: EndOptions | (() => void), cb?: () => void): CompactClient;
   /** Reconnects now (after end() too: it starts again). */
   reconnect(): CompactClient;
   /** Espruino's built-in object events (+ addOnce), or withEvents() */
@@ -206,6 +214,8 @@ interface Client extends CompactClient {
   /** callbacks waiting for the next timer (never called from inside the call that caused them) */
   dueCalls: (() => void)[];
   endCb: (() => void) | undefined;
+  /** end()'s options: the DISCONNECT's reason and properties (MQTT 5) */
+  endOpts: EndOptions | undefined;
   /** the current connection failed (protocol error) or sent DISCONNECT: what it still delivers is ignored */
   broken: boolean;
   /** reconnect() asked for a new connection once the current one (or end()) has closed */
@@ -218,8 +228,17 @@ const PUBLISH = 3;
 const PUBREL = 6;
 const UNLIMITED = 268435460;
 
-function bytesOf(p: Payload | undefined): Uint8Array {
-  return p === undefined ? new Uint8Array(0) : typeof p === 'string' ? utf8(p) : p;
+/** A payload or password as bytes: a string (UTF-8), a Uint8Array, or none (null too); anything else throws (0x82). */
+function bytesOf(p: Payload | undefined | null): Uint8Array {
+  if (p === undefined || p === null) return new Uint8Array(0);
+  if (typeof p === 'string') return utf8(p);
+  if (!(p instanceof Uint8Array)) throw mqttError(PROTOCOL_ERROR, 'payload must be a string or a Uint8Array');
+  return p;
+}
+
+/** QoS 0, 1 or 2, nothing else. */
+function qosOk(q: unknown): boolean {
+  return q === 0 || q === 1 || q === 2;
 }
 
 /**
@@ -228,7 +247,12 @@ function bytesOf(p: Payload | undefined): Uint8Array {
  * server closes the connection on it); a name has no wildcards.
  */
 function badTopic(topic: unknown, filter: boolean): boolean {
-  return typeof topic !== 'string' || topic === '' || (!filter && /[+#]/.test(topic)) || !utf8Kind(utf8(topic));
+  if (typeof topic !== 'string' || topic === '' || !utf8Kind(utf8(topic))) return true;
+  if (!filter) return /[+#]/.test(topic);
+  // a filter's + and # each a whole level, # the last [MQTT-4.7.1-2] [MQTT-4.7.1-3]
+  const levels = topic.split('/');
+  for (let i = 0; i < levels.length; i++) if ((levels[i].length > 1 && /[+#]/.test(levels[i])) || (levels[i] === '#' && i < levels.length - 1)) return true;
+  return false;
 }
 
 function now(c: Client): number {
@@ -351,7 +375,8 @@ function pump(c: Client): void {
   (c as { inflightCount: number }).inflightCount = n;
   // a graceful end() waits for this: nothing in flight or queued
   if (c.disconnecting && out.length === 0 && !c.broken) {
-    write(c, encDisconnect(c.ver));
+    const e = c.endOpts || {};
+    write(c, encDisconnect(c.ver, e.reasonCode, e.properties));
     c.broken = true;
     (c.sock as Transport).close();
   }
@@ -544,8 +569,11 @@ function packet(c: Client, p: InPacket): void {
 
 function connack(c: Client, p: InPacket): void {
   if (c.connected) throw mqttError(PROTOCOL_ERROR, 'second connack');
-  const code = p.returnCode ?? p.reasonCode ?? 0;
-  if (code !== 0) throw mqttError(code, 'connection refused: ' + code);
+  const rc = p.returnCode ?? p.reasonCode ?? 0;
+  // a 3.1.1 return code as the MQTT 5 reason code of the same meaning (the Node client's
+  // codes too); the text keeps the code the server sent
+  const code = p.returnCode !== undefined ? [0, 0x84, 0x85, 0x88, 0x86, 0x87][rc] ?? PROTOCOL_ERROR : rc;
+  if (rc !== 0) throw mqttError(code, 'connection refused: ' + rc);
   const o = c.opt;
   c.connected = true;
   c.deadline = -1;
@@ -741,6 +769,12 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   if (v !== 4 && (v !== 5 || (typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE))) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + v + ' unsupported');
   // [MQTT-3.1.2-22]: before MQTT 5, no password without a user name (a server closes on it)
   if (v < 5 && o.password !== undefined && o.username === undefined) throw mqttError(PROTOCOL_ERROR, 'password without username');
+  // what CONNECT cannot carry, refused here rather than sent for the server to close on
+  const w = o.will;
+  if (o.keepalive !== undefined && !(o.keepalive >= 0 && o.keepalive <= 65535)) throw mqttError(PROTOCOL_ERROR, 'keepalive ' + o.keepalive);
+  if (w !== undefined && (badTopic(w.topic, false) || !qosOk(w.qos ?? 0))) throw mqttError(PROTOCOL_ERROR, 'bad will');
+  bytesOf(o.password);
+  if (w !== undefined) bytesOf(w.payload);
   if (o.clientId === undefined) o.clientId = 'fq' + Math.random().toString(16).slice(2, 10);
   c.connected = false;
   c.disconnecting = false;
@@ -773,6 +807,7 @@ function CompactClientImpl(this: Client, platform: Platform, options?: CompactOp
   c.redials = 0;
   c.dueCalls = [];
   c.endCb = undefined;
+  c.endOpts = undefined;
   c.broken = false;
   c.redial = false;
   c.ticker = () => tick(c);
@@ -799,11 +834,21 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
   if (c.disconnecting) error = mqttError(UNSPECIFIED_ERROR, 'client disconnecting');
   else if (badTopic(topic, false)) error = mqttError(TOPIC_NAME_INVALID, 'bad topic');
   // the server's Maximum QoS and Retain Available: enqueue (refusal)
-  else if (!(qos === 0 || qos === 1 || qos === 2)) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
+  else if (!qosOk(qos)) error = mqttError(QOS_NOT_SUPPORTED, 'qos ' + qos + ' not allowed');
   else if (c.outbox.length >= (c.opt.maxQueued ?? 100)) error = mqttError(QUOTA_EXCEEDED, 'queue full');
+  // no outgoing topic aliases here (README): one given would name what the server never learned
+  else if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && po.properties && po.properties.topicAlias !== undefined) error = mqttError(TOPIC_ALIAS_INVALID, 'topic alias');
   if (error === null) {
     const id = qos > 0 ? nextId(c) : 0;
-    enqueue(c, id, encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties), cb, qos, undefined);
+    let bytes: Uint8Array;
+    try {
+      bytes = encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties);
+    } catch (e) {
+      // a payload or a property it cannot send: to the callback, as every refusal
+      later(c, cb, e as Error);
+      return c;
+    }
+    enqueue(c, id, bytes, cb, qos, undefined);
   } else later(c, cb, error);
   return c;
 };
@@ -825,11 +870,23 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
   else if (Array.isArray(topics)) for (let i = 0; i < topics.length; i++) add(topics[i], so);
   else for (const t in topics) add(t, topics[t]);
   let bad = c.disconnecting || filters.length === 0;
-  for (let i = 0; i < filters.length; i++) if (badTopic(filters[i].topic, true) || !(filters[i].qos >= 0 && filters[i].qos <= 2)) bad = true;
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i];
+    if (badTopic(f.topic, true) || !qosOk(f.qos)) bad = true;
+    // Retain Handling 0-2; No Local on a shared subscription is a protocol error [MQTT-3.8.3-4]
+    if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && ((f.rh || 0) > 2 || (f.nl && f.topic.indexOf('$share/') === 0))) bad = true;
+  }
   if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad subscription'));
   else {
     const id = nextId(c);
-    enqueue(c, id, encSubscribe(c.ver, id, filters, so.properties), cb, 0, filters);
+    let bytes: Uint8Array;
+    try {
+      bytes = encSubscribe(c.ver, id, filters, so.properties);
+    } catch (e) {
+      later(c, cb, e as Error);
+      return c;
+    }
+    enqueue(c, id, bytes, cb, 0, filters);
   }
   return c;
 };
@@ -845,18 +902,31 @@ proto.unsubscribe = function (this: Client, topics, opts, cb) {
   for (let i = 0; i < list.length; i++) if (badTopic(list[i], true)) bad = true;
   if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad unsubscribe'));
   else {
-    for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
     const id = nextId(c);
-    enqueue(c, id, encUnsubscribe(c.ver, id, list, opts && opts.properties), cb, 0, list);
+    let bytes: Uint8Array;
+    try {
+      bytes = encUnsubscribe(c.ver, id, list, opts && opts.properties);
+    } catch (e) {
+      later(c, cb, e as Error);
+      return c;
+    }
+    for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
+    enqueue(c, id, bytes, cb, 0, list);
   }
   return c;
 };
 
-proto.end = function (this: Client, force, cb) {
+proto.end = function (this: Client, force, opts, cb) {
   const c = this;
-  if (typeof force === 'function') {
-    cb = force;
+  // end(cb), end(options, cb): the arguments move up
+  if (typeof force === 'function' || (typeof force === 'object' && force !== null)) {
+    cb = opts as (() => void) | undefined;
+    opts = force;
     force = false;
+  }
+  if (typeof opts === 'function') {
+    cb = opts;
+    opts = undefined;
   }
   if (c.disconnecting) {
     // end(true) during a graceful end stops waiting for the acknowledgements
@@ -866,6 +936,7 @@ proto.end = function (this: Client, force, cb) {
   }
   c.disconnecting = true;
   c.endCb = cb;
+  c.endOpts = opts;
   c.retryAt = -1;
   if (c.sock === null) ended(c);
   else if (force || !c.connected) c.sock.close();

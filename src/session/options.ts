@@ -3,6 +3,7 @@
 // here. Defaults suit an ESP32 with ~100 KB of free heap; a Node gateway can raise them.
 import type { Bytes, Properties, ProtocolVersion, QoS, Packet } from '../codec/packets';
 import type { Store } from '../store/store';
+import { UNSUPPORTED_PROTOCOL_VERSION, mqttError } from '../codec/errors';
 
 export interface WillOptions {
   topic: string;
@@ -102,6 +103,8 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
   const keepalive = pick(o.keepalive, 60);
   const clientId = pick(o.clientId, randomClientId());
   const v = pick(o.protocolVersion, 4);
+  // 3 (MQTT 3.1) would otherwise quietly go out as 3.1.1 while options said 3
+  if (v !== 4 && v !== 5) throw mqttError(UNSUPPORTED_PROTOCOL_VERSION, 'protocolVersion ' + String(v) + ' unsupported: 4 (MQTT 3.1.1) or 5');
   return {
     protocolVersion: v,
     clientId,

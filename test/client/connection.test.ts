@@ -282,6 +282,12 @@ describe('losing the connection', () => {
   });
 });
 
+describe('protocol versions', () => {
+  it('refuses anything but 4 and 5 when the client is made (3, MQTT 3.1, went out as 3.1.1 before)', () => {
+    for (const v of [3, 6]) expect(() => rig({ protocolVersion: v as 4 })).toThrow(/protocolVersion/);
+  });
+});
+
 describe('keep-alive in force', () => {
   it.each([0, 1])('keepalive %i, a Server Keep Alive of 60 s: the PINGRESP is awaited half of that (at most 10 s), not half of ours', (keepalive) => {
     const r = rig({ protocolVersion: 5, keepalive, jitter: 0 });

@@ -124,6 +124,21 @@ describe.each([4, 5])('end (MQTT %i)', (v) => {
   });
 });
 
+describe('end() with options (MQTT 5), in every MQTT.js argument form', () => {
+  it('end(false, {reasonCode}, cb) and end({reasonCode}, cb) send DISCONNECT with that reason and call back; neither closes without one', () => {
+    for (const call of [(c: Any, cb: () => void) => c.end(false, { reasonCode: 4 }, cb), (c: Any, cb: () => void) => c.end({ reasonCode: 4 }, cb)]) {
+      const r = connected({ protocolVersion: 5 });
+      const done: string[] = [];
+      call(r.client, () => done.push('cb'));
+      const t = r.last();
+      expect((t.sent('disconnect') as Any[]).map((p) => p.reasonCode)).toEqual([4]);
+      t.end();
+      r.clock.settle();
+      expect(done).toEqual(['cb']);
+    }
+  });
+});
+
 describe.each([4, 5])('a graceful end waits for what is in flight (MQTT %i)', (v) => {
   it('sends DISCONNECT only once the PUBACK, the PUBCOMP and the SUBACK are in', () => {
     const r = connected({ protocolVersion: v });

@@ -118,6 +118,12 @@ describe.each([4, 5])('publish refusals: the call fails with a code and nothing 
     ['U+0000 in the topic', (c, cb) => c.publish('a\u0000b', 'x', cb), 0x90],
     ['U+0000 in a subscription', (c, cb) => c.subscribe('a\u0000b', cb), 0x8f],
     ['QoS 3', (c, cb) => c.publish('t', 'x', { qos: 3 }, cb), 0x9b],
+    // no throw out of publish(): bad arguments reach the callback
+    ['a payload that is a number', (c, cb) => c.publish('t', 42, cb), 0x82],
+    ['a payload that is an object', (c, cb) => c.publish('t', { a: 1 }, cb), 0x82],
+    ['a filter with # before its last level', (c, cb) => c.subscribe('a/#/b', cb), 0x8f],
+    ['a filter with + inside a level', (c, cb) => c.subscribe('a+', cb), 0x8f],
+    ['a filter with # inside a level', (c, cb) => c.unsubscribe('a/b#', cb), 0x8f],
   ];
   for (const [what, call, code] of cases) {
     it(`refuses ${what}`, () => {
@@ -229,6 +235,19 @@ describe('publish refusals from the server limits (MQTT 5)', () => {
     expect(payloads(t)).toEqual(['first', 'last']);
     r.clock.settle();
     expect(rec.calls.map((c) => c[0])).toEqual([0x95]);
+  });
+
+  it('refuses, to the callback: a property PUBLISH cannot carry (0x81), a topic alias (0x94: none outgoing here), Retain Handling 3 and No Local on a shared subscription (0x8f)', () => {
+    const r = connected({ protocolVersion: 5 });
+    const rec = recorder();
+    expect(() => r.client.publish('t', 'x', { properties: { sessionExpiryInterval: 60 } }, rec.cb)).not.toThrow();
+    r.client.publish('t', 'x', { properties: { topicAlias: 1 } }, rec.cb);
+    r.client.subscribe('a', { rh: 3 } as Any, rec.cb);
+    r.client.subscribe('$share/g/a', { nl: true }, rec.cb);
+    r.clock.settle();
+    expect(rec.calls.map((c) => c[0])).toEqual([0x81, 0x94, 0x8f, 0x8f]);
+    expect(r.last().sent('publish')).toHaveLength(0);
+    expect(r.last().sent('subscribe')).toHaveLength(0);
   });
 
   it('sends the PUBLISH properties', () => {

@@ -61,12 +61,12 @@ describe.each([4, 5])('CONNECT (MQTT %i)', (v) => {
     expect(r.client.connected).toBe(true);
   });
 
-  it('reports a refused CONNACK as an error with the code, closes, and dials again after reconnectPeriod', () => {
+  it('reports a refused CONNACK as an error with the MQTT 5 code (a 3.1.1 return code mapped, as the Node client does), closes, and dials again after reconnectPeriod', () => {
     const code = v === 5 ? 0x87 : 5;
     const r = rig({ protocolVersion: v, reconnectPeriod: 1000 });
     r.last().accept();
     r.last().connack(false, code);
-    expect(r.errors.map((e) => e.code)).toEqual([code]);
+    expect(r.errors.map((e) => [e.code, e.message])).toEqual([[0x87, 'connection refused: ' + code]]);
     expect(r.client.connected).toBe(false);
     expect(r.last().closeCalls).toBe(1);
     expect(r.last().sent('disconnect')).toHaveLength(0);
@@ -181,6 +181,14 @@ describe('the options object', () => {
 
   it('refuses protocol versions other than 4 and 5', () => {
     expect(() => new CompactClient({ transport: () => new FakeTransport(4), clock: new FakeClock() }, { protocolVersion: 3 })).toThrow();
+  });
+
+  it('refuses what CONNECT cannot carry when made: a keep-alive over 65535 s, a Will of QoS 3 or with a wildcard, a payload that is no string or bytes', () => {
+    expect(() => rig({ keepalive: 70000 })).toThrow(/keepalive/);
+    expect(() => rig({ will: { topic: 'w', payload: 'x', qos: 3 } })).toThrow(/bad will/);
+    expect(() => rig({ will: { topic: 'w/#', payload: 'x' } })).toThrow(/bad will/);
+    expect(() => rig({ will: { topic: 'w', payload: 42 as unknown as string } })).toThrow(/payload/);
+    expect(() => rig({ keepalive: 65535, will: { topic: 'w', payload: 'x', qos: 2 } })).not.toThrow();
   });
 
   it('refuses a password without a user name on MQTT 3.1.1 [MQTT-3.1.2-22]; MQTT 5 sends it', () => {
