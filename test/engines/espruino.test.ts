@@ -48,6 +48,27 @@ async function writeBundle(name: 'espruino' | 'espruino-lite', dir: string): Pro
   return path;
 }
 
+/**
+ * For a describe block: a control server that hands each connection to the driver `to()`
+ * gives, and the full bundle written to a fresh directory (`prefix`); both gone after the
+ * block. Read them inside tests (they are made in beforeAll).
+ */
+function fullBundleFixture(prefix: string, to: () => EspruinoDriver | null): { port: () => number; bundle: () => string; dir: () => string } {
+  let server: Server;
+  let dir: string;
+  let bundle: string;
+  beforeAll(async () => {
+    server = await controlServer(to);
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    bundle = await writeBundle('espruino', dir);
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { port: () => (server.address() as AddressInfo).port, bundle: () => bundle, dir: () => dir };
+}
+
 /** Memory figures per run, printed at the end (BENCHMARKS.md "Engines"). */
 const memory: { run: string; start?: number; loaded?: number; connected?: number; scenario?: number }[] = [];
 
@@ -401,25 +422,12 @@ describe.skipIf(!available && !available2500)('Espruino: an incoming packet over
  * - the codec lets go of a large packet once decoded, not at the next packet.
  */
 describe.skipIf(!available)('Espruino (ESPRUINO_BIN): the interpreter\'s own ways', () => {
-  let dir: string;
-  let server: Server;
   let dev: EspruinoDriver | null = null;
-  let bundle: string;
-
-  beforeAll(async () => {
-    server = await controlServer(() => dev);
-    dir = mkdtempSync(join(tmpdir(), 'fq-espruino-ways-'));
-    bundle = await writeBundle('espruino', dir);
-  });
-
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = fullBundleFixture('fq-espruino-ways-', () => dev);
 
   /** Starts the device; `c` is made by the line given, its events reported as {ev: 'c', what, ...}. */
   async function device(): Promise<EspruinoDriver> {
-    const d = new EspruinoDriver(bundle, (server.address() as AddressInfo).port);
+    const d = new EspruinoDriver(fixture.bundle(), fixture.port());
     dev = d;
     await d.ready();
     return d;
@@ -505,33 +513,20 @@ if (!available2500) {
 }
 
 describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
-  let server: Server;
   let current: EspruinoDriver | null = null;
-  let bundle: string;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await controlServer(() => current);
-    dir = mkdtempSync(join(tmpdir(), 'fq-espruino-reset-'));
-    bundle = await writeBundle('espruino', dir);
-  });
-
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = fullBundleFixture('fq-espruino-reset-', () => current);
 
   it('a QoS 1 message published offline is kept in Storage and sent by the next process', async () => {
     const prefix = 'esp/reset';
     const env = await startScenarioEnv(prefix);
-    const flashDir = join(dir, 'board');
+    const flashDir = join(fixture.dir(), 'board');
     mkdirSync(flashDir);
-    const port = (server.address() as AddressInfo).port;
+    const port = fixture.port();
     const closedPort = await freePort();
     const options = (brokerPort: number) => JSON.stringify({
       host: '127.0.0.1', port: brokerPort, clientId: 'dev-reset', prefix, keepalive: 5, reconnectPeriod: 300, storage: true,
     });
-    let dev = new EspruinoDriver(bundle, port, { dir: flashDir });
+    let dev = new EspruinoDriver(fixture.bundle(), port, { dir: flashDir });
     current = dev;
     try {
       await dev.ready();
@@ -543,7 +538,7 @@ describe.skipIf(!available)('Espruino (ESPRUINO_BIN): a reset', () => {
       await dev.stop();
       expect(existsSync(join(flashDir, 'espruino.flash'))).toBe(true);
 
-      dev = new EspruinoDriver(bundle, port, { dir: flashDir });
+      dev = new EspruinoDriver(fixture.bundle(), port, { dir: flashDir });
       current = dev;
       await dev.ready();
       await dev.call(`ctl = startFirmqtt(fq, ${options(env.proxy.port)}, report)`);
