@@ -81,6 +81,12 @@ export class Inbound {
     this.ackCodes.push(-1);
   }
 
+  /** Whether a message with this id and QoS is awaiting the application's ack on this connection (a resend of it is the same message). */
+  hasUnacked(id: number, qos: number): boolean {
+    for (let k = 0; k < this.unacked.length; k++) if (this.unacked[k].messageId === id && this.unacked[k].qos === qos) return true;
+    return false;
+  }
+
   /** Records the application's ack of `p`; false when `p` is not awaiting one on this connection. */
   markAcked(p: ReceivedPublish, reasonCode: number): boolean {
     const k = this.unacked.indexOf(p);

@@ -463,6 +463,11 @@ export class Session {
   private onPublish(p: ReceivedPublish, now: number): void {
     if (this.v === 5) this.inbound.resolveAlias(p);
     const id = p.messageId as number;
+    // manualAcks: a resend (3.1.1 allows one on the same connection) of a message still
+    // awaiting the application's ack is that message: its one ack answers both. Delivered
+    // again, the late ack of the copy would say PUBREC for an exchange already over, and
+    // the id, marked again, would make the server's next message with it a "duplicate".
+    if (this.options.manualAcks && p.qos > 0 && this.inbound.hasUnacked(id, p.qos)) return;
     if (p.qos === 1) {
       if (this.options.manualAcks) {
         // unacknowledged QoS 1 count against our Receive Maximum too [MQTT-3.3.4-9]

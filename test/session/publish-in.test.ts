@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, errorCodes, kinds, messages } from './harness';
+import { MemoryStore } from '../../src/store/store';
 import { PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL } from '../../src/codec/packets';
 import type { PublishPacket, QoS } from '../../src/codec/packets';
 import { EV_MESSAGE } from '../../src/session/events';
@@ -158,6 +159,29 @@ describe('receiving', () => {
       const ev = h.events() as MessageEvent[];
       h.session.ack(ev[1].packet, 0, h.now);
       expect(h.sent()).toEqual([{ type: PUBACK, messageId: 2 }]);
+    });
+
+    it.each([1, 2] as const)('QoS %i: a resend on the same connection (3.1.1) of a message still awaiting its ack is that message: delivered once, one ack answers both (found by the session fuzz)', (qos) => {
+      const store = new MemoryStore();
+      const h = new Harness({ clientId: 'c', clean: false, keepalive: 0, manualAcks: true, store });
+      h.connect(true);
+      const send = (dup: boolean, text: string) => h.serverSends({ type: PUBLISH, topic: 'in', payload: new TextEncoder().encode(text), qos, retain: false, dup, messageId: 1 });
+      const got: MessageEvent[] = [];
+      send(false, 'first');
+      got.push(...(h.events() as MessageEvent[]));
+      send(true, 'first'); // the server's retransmission, before the client answered
+      got.push(...(h.events() as MessageEvent[]));
+      expect(got).toHaveLength(1);
+      h.session.ack(got[0].packet, 0, h.now);
+      if (qos === 2) h.serverSends({ type: PUBREL, messageId: 1 });
+      expect(h.sent().map((p) => p.type)).toEqual(qos === 1 ? [PUBACK] : [PUBREC, PUBCOMP]);
+      // the exchange for id 1 is over: the server's next message with it is a new one
+      send(false, 'second');
+      got.push(...(h.events() as MessageEvent[]));
+      expect(got.map((e) => new TextDecoder().decode(e.packet.payload))).toEqual(['first', 'second']);
+      h.session.ack(got[1].packet, 0, h.now);
+      if (qos === 2) h.serverSends({ type: PUBREL, messageId: 1 });
+      expect(store.keys('')).toEqual([]);
     });
 
     it('unacknowledged QoS 1 messages count against our Receive Maximum: one more is 0x93', () => {
