@@ -383,6 +383,8 @@ export class MqttClient extends Emitter<ClientEvents> {
     }
     if (callback !== undefined) this.endCallbacks.push(callback);
     if (this.disconnecting) {
+      // the last word is end(): a reconnect() asked for meanwhile is off
+      this.reconnectAfterEnd = false;
       // end(true) during a graceful end stops waiting for acknowledgements.
       const closing = this.connection;
       if (forced && closing !== null && !closing.closing) {

@@ -929,9 +929,17 @@ proto.end = function (this: Client, force, opts, cb) {
     opts = undefined;
   }
   if (c.disconnecting) {
-    // end(true) during a graceful end stops waiting for the acknowledgements
-    if (force && c.sock !== null) c.sock.close();
-    later(c, cb, null);
+    // the last word is end(): a reconnect() asked for meanwhile is off
+    c.redial = false;
+    // already ended: answered at once; still ending: called back with the first one's
+    // callback, once the client has ended
+    if (c.sock === null) later(c, cb, null);
+    else {
+      const first = c.endCb;
+      c.endCb = first && cb ? () => { first(); cb!(); } : first || cb;
+      // end(true) during a graceful end stops waiting for the acknowledgements
+      if (force) shut(c);
+    }
     return c;
   }
   c.disconnecting = true;
@@ -939,10 +947,16 @@ proto.end = function (this: Client, force, opts, cb) {
   c.endOpts = opts;
   c.retryAt = -1;
   if (c.sock === null) ended(c);
-  else if (force || !c.connected) c.sock.close();
+  else if (force || !c.connected) shut(c);
   else pump(c); // DISCONNECT once nothing is in flight or queued (MQTT.js waits the same way)
   return c;
 };
+
+/** Closes the connection now; what it still delivers before its close is ignored (a late CONNACK must not make a client that ended connected). */
+function shut(c: Client): void {
+  c.broken = true;
+  (c.sock as Transport).close();
+}
 
 proto.reconnect = function (this: Client) {
   const c = this;

@@ -163,6 +163,17 @@ describe('end()', () => {
 });
 
 describe('reconnect()', () => {
+  it('end() after reconnect() during an end: the last word wins, no new connection', () => {
+    const r = connected({ jitter: 0 });
+    r.client.publish('t', 'x', { qos: 1 });
+    r.client.end();
+    r.client.reconnect();
+    r.client.end(true);
+    r.last().end();
+    r.clock.advance(60000);
+    expect(r.transports).toHaveLength(1);
+  });
+
   it('restores the subscriptions after end() came while their restoring SUBSCRIBE awaited its SUBACK', () => {
     const r = connected({ jitter: 0 });
     const t1 = r.last();

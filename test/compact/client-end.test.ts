@@ -220,6 +220,46 @@ describe.each([4, 5])('callbacks still waiting when end() has finished (MQTT %i)
   });
 });
 
+describe.each([4, 5])('end() again, and end() while connecting (MQTT %i)', (v) => {
+  it('end(), reconnect(), end() again: the last end() wins, no new connection (also with end(true) while a graceful end waits)', () => {
+    for (const force of [false, true]) {
+      const r = connected({ protocolVersion: v });
+      r.client.publish('t', 'x', { qos: 1 });
+      r.client.end();
+      r.client.reconnect();
+      r.client.end(force);
+      r.last().end();
+      r.clock.advance(60_000);
+      expect(r.transports).toHaveLength(1);
+      expect(r.log).not.toContain('reconnect');
+    }
+  });
+
+  it('a second end(cb) while the first waits is called back once the client has ended, with the first', () => {
+    const r = connected({ protocolVersion: v });
+    r.client.publish('t', 'x', { qos: 1 });
+    const order: string[] = [];
+    r.client.end(() => order.push('first'));
+    r.client.end(() => order.push('second'));
+    r.clock.advance(10);
+    expect(order).toEqual([]);
+    r.last().send({ cmd: 'puback', messageId: idOf(r.last().sent('publish')[0]) });
+    r.last().end();
+    r.clock.settle();
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it("end() while connecting: a CONNACK that comes before the close makes no 'connect'", () => {
+    const r = rig({ protocolVersion: v });
+    r.last().accept();
+    r.client.end();
+    r.last().connack(false, 0);
+    r.clock.settle();
+    expect(r.log).not.toContain('connect');
+    expect(r.last().sent('disconnect')).toHaveLength(0);
+  });
+});
+
 describe.each([4, 5])('reconnect() (MQTT %i)', (v) => {
   it('on a connected client: DISCONNECT (so no Will), close, then dials at once, whatever reconnectPeriod says', () => {
     for (const reconnectPeriod of [0, 5000]) {
