@@ -200,26 +200,53 @@ describe('EspruinoClock', () => {
     }
   });
 
-  it('takes a forward setTime() (SNTP at boot) out of the clock: deadlines set before do not all fall due at once', () => {
+  it('takes a forward setTime() (SNTP at boot) out of the clock: deadlines set before neither fall due at once nor come early, and come at most one step (10 s) late', () => {
     vi.useFakeTimers();
     const g = globalThis as { getTime?: () => number };
     let jump = 0;
     g.getTime = () => Date.now() / 1000 + jump;
     try {
+      for (const [due, jumpAt, readAt] of [[3000, 1000, 1000], [60000, 50000, 55000]]) {
+        jump = 0;
+        const c = new EspruinoClock();
+        const t0 = c.now();
+        const fired: { clock: number; real: number }[] = [];
+        const real0 = Date.now();
+        c.setTimer(due, () => fired.push({ clock: c.now() - t0, real: Date.now() - real0 }));
+        vi.advanceTimersByTime(jumpAt);
+        jump += 1.7e9; // setTime() to the real date
+        vi.advanceTimersByTime(readAt - jumpAt);
+        // read while the timer is pending: not decades on, and not past its due time
+        expect(c.now() - t0).toBeLessThanOrEqual(due);
+        vi.advanceTimersByTime(due - readAt + 10000);
+        expect(fired).toHaveLength(1);
+        expect(fired[0].clock).toBeGreaterThanOrEqual(due); // never early (the Clock contract)
+        expect(fired[0].real).toBeLessThanOrEqual(due + 10000); // late by one step at most
+        // and time goes on from there at its own pace
+        const at = c.now();
+        vi.advanceTimersByTime(500);
+        expect(c.now() - at).toBe(500);
+      }
+    } finally {
+      delete g.getTime;
+      vi.useRealTimers();
+    }
+  });
+
+  it('waits in steps of at most 10 s: a long timer still fires once, on time', () => {
+    vi.useFakeTimers();
+    const g = globalThis as { getTime?: () => number };
+    g.getTime = () => Date.now() / 1000;
+    try {
       const c = new EspruinoClock();
       const t0 = c.now();
       const fired: number[] = [];
-      c.setTimer(3000, () => fired.push(c.now() - t0));
-      vi.advanceTimersByTime(1000);
-      jump = 1.7e9; // setTime() to the real date
-      // read while the timer is pending: at most its due time, not decades past it
-      expect(c.now() - t0).toBeLessThanOrEqual(3000);
-      vi.advanceTimersByTime(2000);
-      expect(fired).toHaveLength(1);
-      expect(fired[0]).toBeLessThanOrEqual(3000);
-      // and time goes on from there at its own pace
-      vi.advanceTimersByTime(500);
-      expect(c.now() - t0 - fired[0]).toBe(500);
+      c.setTimer(35000, () => fired.push(c.now() - t0));
+      vi.advanceTimersByTime(34999);
+      expect(fired).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(fired).toEqual([35000]);
+      expect(vi.getTimerCount()).toBe(0);
     } finally {
       delete g.getTime;
       vi.useRealTimers();
