@@ -316,6 +316,16 @@ function refusal(c: Client, b: Uint8Array, qos: number): Error | null {
         : b[0] & 1 && !c.retainOk ? mqttError(RETAIN_NOT_SUPPORTED, 'retain not available') : null;
 }
 
+/** What `make` encodes, or null when it cannot (a payload or a property it refuses): the callback then has the error, as every refusal, and nothing is thrown out of the call. */
+function encoded(c: Client, cb: Callback | undefined, make: () => Uint8Array): Uint8Array | null {
+  try {
+    return make();
+  } catch (e) {
+    later(c, cb, e as Error);
+    return null;
+  }
+}
+
 /** Queues a packet to send in order; one the server's limits forbid fails at once (refusal). */
 function enqueue(c: Client, id: number, bytes: Uint8Array, cb: Callback | undefined, qos: number, filters: Sub[] | string[] | undefined): void {
   if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE)) {
@@ -840,15 +850,8 @@ proto.publish = function (this: Client, topic, message, opts, cb) {
   else if (!(typeof FIRMQTT_LITE !== 'undefined' && FIRMQTT_LITE) && po.properties && po.properties.topicAlias !== undefined) error = mqttError(TOPIC_ALIAS_INVALID, 'topic alias');
   if (error === null) {
     const id = qos > 0 ? nextId(c) : 0;
-    let bytes: Uint8Array;
-    try {
-      bytes = encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties);
-    } catch (e) {
-      // a payload or a property it cannot send: to the callback, as every refusal
-      later(c, cb, e as Error);
-      return c;
-    }
-    enqueue(c, id, bytes, cb, qos, undefined);
+    const bytes = encoded(c, cb, () => encPublish(c.ver, topic, bytesOf(message), qos, retain, false, id, po.properties));
+    if (bytes !== null) enqueue(c, id, bytes, cb, qos, undefined);
   } else later(c, cb, error);
   return c;
 };
@@ -879,14 +882,8 @@ proto.subscribe = function (this: Client, topics, opts, cb) {
   if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad subscription'));
   else {
     const id = nextId(c);
-    let bytes: Uint8Array;
-    try {
-      bytes = encSubscribe(c.ver, id, filters, so.properties);
-    } catch (e) {
-      later(c, cb, e as Error);
-      return c;
-    }
-    enqueue(c, id, bytes, cb, 0, filters);
+    const bytes = encoded(c, cb, () => encSubscribe(c.ver, id, filters, so.properties));
+    if (bytes !== null) enqueue(c, id, bytes, cb, 0, filters);
   }
   return c;
 };
@@ -903,15 +900,11 @@ proto.unsubscribe = function (this: Client, topics, opts, cb) {
   if (bad) later(c, cb, mqttError(TOPIC_FILTER_INVALID, 'bad unsubscribe'));
   else {
     const id = nextId(c);
-    let bytes: Uint8Array;
-    try {
-      bytes = encUnsubscribe(c.ver, id, list, opts && opts.properties);
-    } catch (e) {
-      later(c, cb, e as Error);
-      return c;
+    const bytes = encoded(c, cb, () => encUnsubscribe(c.ver, id, list, opts && opts.properties));
+    if (bytes !== null) {
+      for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
+      enqueue(c, id, bytes, cb, 0, list);
     }
-    for (let i = 0; i < list.length; i++) delete c.subsKept[list[i]];
-    enqueue(c, id, bytes, cb, 0, list);
   }
   return c;
 };
