@@ -176,11 +176,24 @@ describe('EspruinoClock', () => {
     }
   });
 
-  it('keeps one timer: arming again replaces it, clearTimer cancels it and is harmless with none', () => {
+  /** Runs `body` on fake timers, with Espruino's getTime() reading them, plus what `jump` adds (as setTime() would). */
+  function onEspruinoTime(body: (jump: (seconds: number) => void) => void): void {
     vi.useFakeTimers();
     const g = globalThis as { getTime?: () => number };
-    g.getTime = () => Date.now() / 1000;
+    let offset = 0;
+    g.getTime = () => Date.now() / 1000 + offset;
     try {
+      body((seconds) => {
+        offset += seconds;
+      });
+    } finally {
+      delete g.getTime;
+      vi.useRealTimers();
+    }
+  }
+
+  it('keeps one timer: arming again replaces it, clearTimer cancels it and is harmless with none', () => {
+    onEspruinoTime(() => {
       const c = new EspruinoClock();
       const fired: string[] = [];
       c.clearTimer();
@@ -194,27 +207,19 @@ describe('EspruinoClock', () => {
       vi.advanceTimersByTime(200);
       expect(fired).toEqual(['b']);
       expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      delete g.getTime;
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('takes a forward setTime() (SNTP at boot) out of the clock: deadlines set before neither fall due at once nor come early, and come at most one step (10 s) late', () => {
-    vi.useFakeTimers();
-    const g = globalThis as { getTime?: () => number };
-    let jump = 0;
-    g.getTime = () => Date.now() / 1000 + jump;
-    try {
+    onEspruinoTime((jump) => {
       for (const [due, jumpAt, readAt] of [[3000, 1000, 1000], [60000, 50000, 55000]]) {
-        jump = 0;
         const c = new EspruinoClock();
         const t0 = c.now();
         const fired: { clock: number; real: number }[] = [];
         const real0 = Date.now();
         c.setTimer(due, () => fired.push({ clock: c.now() - t0, real: Date.now() - real0 }));
         vi.advanceTimersByTime(jumpAt);
-        jump += 1.7e9; // setTime() to the real date
+        jump(1.7e9); // setTime() to the real date
         vi.advanceTimersByTime(readAt - jumpAt);
         // read while the timer is pending: not decades on, and not past its due time
         expect(c.now() - t0).toBeLessThanOrEqual(due);
@@ -227,17 +232,11 @@ describe('EspruinoClock', () => {
         vi.advanceTimersByTime(500);
         expect(c.now() - at).toBe(500);
       }
-    } finally {
-      delete g.getTime;
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('waits in steps of at most 10 s: a long timer still fires once, on time', () => {
-    vi.useFakeTimers();
-    const g = globalThis as { getTime?: () => number };
-    g.getTime = () => Date.now() / 1000;
-    try {
+    onEspruinoTime(() => {
       const c = new EspruinoClock();
       const t0 = c.now();
       const fired: number[] = [];
@@ -247,10 +246,7 @@ describe('EspruinoClock', () => {
       vi.advanceTimersByTime(1);
       expect(fired).toEqual([35000]);
       expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      delete g.getTime;
-      vi.useRealTimers();
-    }
+    });
   });
 });
 
